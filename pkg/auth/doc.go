@@ -1,0 +1,19 @@
+// Package auth logs a Pulumi deployment in: it checks a stored Pulumi Cloud
+// access token, or exchanges an Octopus Deploy OpenID Connect token (JWT)
+// for a short-lived Pulumi Cloud token, and turns the result into the
+// environment of the pulumi child processes.
+//
+// When OIDC is misconfigured, Pulumi Cloud answers with a bare refusal. This
+// package explains failures before Pulumi Cloud does: a JWT pre-flight
+// (audience, lifetime, issuer, subject and Octopus claims, checked without
+// trusting the token) and an issuer discovery probe (OpenID discovery, key
+// set, signature) that reports every hop. Both run before an exchange and
+// can be used on their own.
+//
+// Secrets never appear in errors or logs; [Redactor] and [RedactWriter]
+// scrub everything that passes through them, including secrets split across
+// writes and common encodings of each secret.
+//
+// Package authtest provides fakes of an OIDC issuer and of the Pulumi Cloud
+// API for tests.
+package auth
