@@ -1,0 +1,114 @@
+package authtest
+
+import (
+	"net/http"
+	"strconv"
+	"sync"
+	"time"
+)
+
+// Fault is a misbehaviour injected into a fake for requests to one path.
+// Faults queue per path: each request takes the first one (and removes it
+// unless Repeat is set); with none queued the fake behaves.
+type Fault struct {
+	// Status is the HTTP status to answer (0: behave normally after Delay).
+	Status int
+	// RetryAfter is sent as the Retry-After header when not empty.
+	RetryAfter string
+	// Body is the reply body; empty means a JSON error matching Status.
+	Body string
+	// Delay holds the reply back this long (or until the client gives up).
+	Delay time.Duration
+	// Drop closes the connection without any reply.
+	Drop bool
+	// Repeat keeps the fault for every later request.
+	Repeat bool
+}
+
+// Common faults.
+var (
+	Unauthorized    = Fault{Status: http.StatusUnauthorized}
+	Forbidden       = Fault{Status: http.StatusForbidden}
+	ServerError     = Fault{Status: http.StatusInternalServerError}
+	DropConnection  = Fault{Drop: true}
+	TooManyRequests = Fault{Status: http.StatusTooManyRequests, RetryAfter: "1"}
+)
+
+// faults is the per-path queue and request counter shared by both fakes.
+type faults struct {
+	mu     sync.Mutex
+	queue  map[string][]Fault
+	counts map[string]int
+}
+
+func newFaults() *faults {
+	return &faults{queue: map[string][]Fault{}, counts: map[string]int{}}
+}
+
+func (f *faults) inject(path string, fl Fault) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.queue[path] = append(f.queue[path], fl)
+}
+
+func (f *faults) requests(path string) int {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.counts[path]
+}
+
+// next counts the request and returns the fault to apply, if any.
+func (f *faults) next(path string) (Fault, bool) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.counts[path]++
+	q := f.queue[path]
+	if len(q) == 0 {
+		return Fault{}, false
+	}
+	fl := q[0]
+	if !fl.Repeat {
+		f.queue[path] = q[1:]
+	}
+	return fl, true
+}
+
+// apply carries out a fault; it reports whether the request is answered.
+func (f *faults) apply(w http.ResponseWriter, r *http.Request) bool {
+	fl, ok := f.next(r.URL.Path)
+	if !ok {
+		return false
+	}
+	if fl.Delay > 0 {
+		t := time.NewTimer(fl.Delay)
+		select {
+		case <-t.C:
+		case <-r.Context().Done():
+			t.Stop()
+			return true
+		}
+	}
+	if fl.Drop {
+		if hj, ok := w.(http.Hijacker); ok {
+			if conn, _, err := hj.Hijack(); err == nil {
+				_ = conn.Close()
+				return true
+			}
+		}
+		panic(http.ErrAbortHandler) // closes the connection where hijacking is impossible (HTTP/2)
+	}
+	if fl.Status == 0 {
+		return false
+	}
+	if fl.RetryAfter != "" {
+		w.Header().Set("Retry-After", fl.RetryAfter)
+	}
+	body := fl.Body
+	if body == "" {
+		body = `{"code":` + strconv.Itoa(fl.Status) + `,"message":"` + http.StatusText(fl.Status) + ` (injected fault)"}`
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(fl.Status)
+	_, _ = w.Write([]byte(body))
+	return true
+}
