@@ -1,0 +1,88 @@
+# octopulumi — build, test and demo.
+#
+#   make demo        build the toolchain if needed, then run the example deploy step
+#   make test        toolchain, go vet, go test -race over every module
+#   make toolchain   the pinned Pulumi toolchain, into .tools/ (a no-op when up to date)
+#
+# Versions live in one place each: upstream Pulumi modules in tools/go.mod
+# (the CLI and pulumi-go-provider) and tools/yaml/go.mod (the YAML language
+# host, which needs the Pulumi version it was released with); our test
+# provider's version below.
+
+SHELL := bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DELETE_ON_ERROR:
+.DEFAULT_GOAL := help
+
+LOCALFILE_VERSION := 0.1.0
+
+ROOT    := $(CURDIR)
+TOOLS   := $(ROOT)/.tools
+BIN     := $(TOOLS)/bin
+PLUGINS := $(TOOLS)/plugins
+# Not in BIN: a provider binary on PATH would be used instead of downloading
+# its plugin, and the tests must see real downloads.
+PROVIDER_BIN := $(TOOLS)/provider
+GOOS    := $(shell go env GOOS)
+GOARCH  := $(shell go env GOARCH)
+
+TOOLS_MOD := tools/go.mod tools/go.sum
+YAML_MOD  := tools/yaml/go.mod tools/yaml/go.sum
+LOCALFILE_SRC := $(wildcard tools/provider/localfile/*.go)
+LOCALFILE_TARBALL := $(PLUGINS)/pulumi-resource-localfile-v$(LOCALFILE_VERSION)-$(GOOS)-$(GOARCH).tar.gz
+
+# Evaluated only when a recipe needs it, so an up-to-date `make toolchain` stays instant.
+PULUMI_VERSION = $(shell cd tools && go list -m -f '{{.Version}}' github.com/pulumi/pulumi/pkg/v3)
+
+export PATH := $(BIN):$(PATH)
+
+.PHONY: help
+help:
+	@sed -n 's/^#   //p' Makefile
+
+.PHONY: toolchain
+toolchain: $(BIN)/pulumi $(BIN)/pulumi-language-yaml $(LOCALFILE_TARBALL)
+
+# The CLI must know its own version: the Automation API and `pulumi version`
+# read it from this link-time variable.
+$(BIN)/pulumi: $(TOOLS_MOD)
+	cd tools && go build -trimpath -o $@.tmp \
+	  -ldflags "-X github.com/pulumi/pulumi/sdk/v3/go/common/version.Version=$(PULUMI_VERSION)" \
+	  github.com/pulumi/pulumi/pkg/v3/cmd/pulumi
+	mv $@.tmp $@
+	$@ version
+
+$(BIN)/pulumi-language-yaml: $(YAML_MOD)
+	cd tools/yaml && go build -trimpath -o $@.tmp github.com/pulumi/pulumi-yaml/cmd/pulumi-language-yaml
+	mv $@.tmp $@
+
+$(PROVIDER_BIN)/pulumi-resource-localfile: $(TOOLS_MOD) $(LOCALFILE_SRC)
+	cd tools && go build -trimpath -o $@.tmp -ldflags "-X main.Version=$(LOCALFILE_VERSION)" ./provider/localfile
+	mv $@.tmp $@
+
+# A plugin tarball as Pulumi downloads it, byte-for-byte reproducible.
+$(LOCALFILE_TARBALL): $(PROVIDER_BIN)/pulumi-resource-localfile
+	mkdir -p $(PLUGINS)
+	tmp=$$(mktemp -d) && cp $< $$tmp/ && \
+	  tar -C $$tmp --sort=name --mtime=@0 --owner=0 --group=0 --numeric-owner -cf - pulumi-resource-localfile \
+	  | gzip -n > $@.tmp && rm -rf $$tmp
+	mv $@.tmp $@
+
+.PHONY: vet
+vet:
+	go vet ./...
+	cd tools && go vet ./...
+	cd tools/yaml && go vet ./...
+
+.PHONY: test
+test: toolchain vet
+	go test -race -count=1 ./...
+	cd tools && go test -race -count=1 ./...
+
+.PHONY: demo
+demo: toolchain
+	go run ./examples/deploy-step
+
+.PHONY: clean
+clean:
+	rm -rf $(TOOLS)

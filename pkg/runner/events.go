@@ -1,0 +1,196 @@
+package runner
+
+import (
+	"encoding/json"
+	"strings"
+	"sync"
+
+	"github.com/pulumi/pulumi/sdk/v3/go/common/apitype"
+)
+
+// Progress reports an operation's advance: Done resource steps finished out
+// of Total expected. Total is 0 when unknown (an update without a preview
+// before it, and no [ExpectedSteps]).
+type Progress struct {
+	Done, Total int
+	// URN and Op name the step that just finished.
+	URN string
+	Op  apitype.OpType
+}
+
+// Percent is Done out of Total as 0–100, or -1 when Total is unknown.
+func (p Progress) Percent() int {
+	if p.Total <= 0 {
+		return -1
+	}
+	pct := p.Done * 100 / p.Total
+	return min(pct, 100)
+}
+
+const stackType = "pulumi:pulumi:Stack"
+
+// secretSig marks a serialized secret ({"4dabf…": "1b47…", …}).
+const (
+	sigKey    = "4dabf18193072939515e22adb298388d"
+	secretSig = "1b47061264138c4ac30d75fd1eb44270"
+)
+
+// collector builds a Result from engine events as they arrive.
+type collector struct {
+	mu       sync.Mutex
+	res      *Result
+	index    map[string]int // URN → position in res.Steps
+	failed   []string
+	done     int
+	total    int
+	progress func(Progress)
+	summary  bool
+}
+
+func newCollector(res *Result, total int, progress func(Progress)) *collector {
+	return &collector{res: res, index: map[string]int{}, total: total, progress: progress}
+}
+
+// primaryOp folds the engine's auxiliary steps into the step a reviewer
+// means: a replacement is one "replace", whatever it takes to do it.
+func primaryOp(op apitype.OpType) (apitype.OpType, bool) {
+	switch op {
+	case apitype.OpCreateReplacement, apitype.OpDeleteReplaced,
+		apitype.OpDiscardReplaced, apitype.OpImportReplacement, apitype.OpReadReplacement:
+		return apitype.OpReplace, false
+	}
+	return op, true
+}
+
+func (c *collector) event(ev apitype.EngineEvent) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	switch {
+	case ev.ResourcePreEvent != nil:
+		c.pre(ev.ResourcePreEvent.Metadata)
+	case ev.ResOutputsEvent != nil:
+		md := ev.ResOutputsEvent.Metadata
+		if md.Type == stackType && md.New != nil && (md.Op != apitype.OpDelete) {
+			c.res.Outputs = outputsOf(md.New.Outputs)
+		}
+		if _, primary := primaryOp(md.Op); primary {
+			c.done++
+			if c.progress != nil {
+				c.progress(Progress{Done: c.done, Total: max(c.total, c.done), URN: md.URN, Op: md.Op})
+			}
+		}
+	case ev.ResOpFailedEvent != nil:
+		md := ev.ResOpFailedEvent.Metadata
+		c.fail(md.URN)
+	case ev.DiagnosticEvent != nil:
+		d := ev.DiagnosticEvent
+		sev := d.Severity
+		if sev != "warning" && sev != "error" {
+			return
+		}
+		c.res.Diagnostics = append(c.res.Diagnostics, Diagnostic{
+			Severity: sev, URN: d.URN, Message: strings.TrimSpace(d.Message),
+		})
+		if sev == "error" && d.URN != "" && !strings.HasSuffix(d.URN, "::"+stackType+"::"+lastName(d.URN)) {
+			c.fail(d.URN)
+		}
+	case ev.SummaryEvent != nil:
+		s := ev.SummaryEvent
+		c.summary = true
+		c.res.Summary = Summary{}
+		for op, n := range s.ResourceChanges {
+			c.res.Summary[op] = n
+		}
+		// CLIs older than the result field leave it empty: then the summary
+		// itself is the sign the engine finished.
+		c.res.Succeeded = s.Result == "" || s.Result == apitype.OperationResultSucceeded
+	}
+}
+
+func lastName(urn string) string {
+	if i := strings.LastIndex(urn, "::"); i >= 0 {
+		return urn[i+2:]
+	}
+	return urn
+}
+
+func (c *collector) pre(md apitype.StepEventMetadata) {
+	op, _ := primaryOp(md.Op)
+	if i, ok := c.index[md.URN]; ok {
+		// A later step of the same resource (a replacement's parts) adds
+		// to the one already recorded.
+		s := &c.res.Steps[i]
+		s.Diffs = union(s.Diffs, md.Diffs)
+		if op == apitype.OpReplace {
+			s.Op = op
+		}
+		return
+	}
+	s := Step{URN: md.URN, Type: md.Type, Op: op, Diffs: append([]string(nil), md.Diffs...)}
+	for k, d := range md.DetailedDiff {
+		switch d.Kind {
+		case apitype.DiffAddReplace, apitype.DiffDeleteReplace, apitype.DiffUpdateReplace:
+			s.Replaces = append(s.Replaces, k)
+		}
+	}
+	if md.New != nil {
+		s.inputs = md.New.Inputs
+	}
+	c.index[md.URN] = len(c.res.Steps)
+	c.res.Steps = append(c.res.Steps, s)
+}
+
+func (c *collector) fail(urn string) {
+	if urn == "" {
+		return
+	}
+	if i, ok := c.index[urn]; ok {
+		c.res.Steps[i].Failed = true
+	}
+	for _, u := range c.failed {
+		if u == urn {
+			return
+		}
+	}
+	c.failed = append(c.failed, urn)
+}
+
+func union(a, b []string) []string {
+	seen := map[string]bool{}
+	for _, s := range a {
+		seen[s] = true
+	}
+	for _, s := range b {
+		if !seen[s] {
+			a = append(a, s)
+			seen[s] = true
+		}
+	}
+	return a
+}
+
+// outputsOf reads the stack resource's outputs from an event, or from a
+// stack export: a secret is a map carrying the secret signature, with its
+// value in "plaintext" (as JSON) when shown, and blinded otherwise.
+func outputsOf(m map[string]any) Outputs {
+	out := make(Outputs, len(m))
+	for k, v := range m {
+		out[k] = outputOf(v)
+	}
+	return out
+}
+
+func outputOf(v any) Output {
+	obj, ok := v.(map[string]any)
+	if !ok || obj[sigKey] != secretSig {
+		return Output{Value: v}
+	}
+	o := Output{Secret: true}
+	if pt, ok := obj["plaintext"].(string); ok {
+		var val any
+		if err := json.Unmarshal([]byte(pt), &val); err == nil {
+			o.Value = val
+		}
+	}
+	return o
+}

@@ -1,0 +1,251 @@
+package runner
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"sync"
+	"syscall"
+	"time"
+
+	"github.com/pulumi/pulumi/sdk/v3/go/common/apitype"
+
+	"github.com/octopulumi/octopulumi/pkg/auth"
+)
+
+// invocation is one pulumi process.
+type invocation struct {
+	args []string
+	// env adds variables for this process only.
+	env map[string]string
+	// events asks for the engine's JSON events, through --event-log.
+	events bool
+	// capture keeps the (redacted) stdout text, e.g. a preview's diff.
+	capture bool
+	// quiet keeps stdout out of the log (for machine-readable output).
+	quiet bool
+}
+
+// output is what a finished process left.
+type output struct {
+	stdout   string
+	stderr   string // bounded tail, redacted
+	exitCode int
+}
+
+// stderrTail bounds how much of stderr an error keeps.
+const stderrTail = 8 << 10
+
+// command builds the *exec.Cmd for inv: no I/O, so tests can assert its
+// arguments and environment.
+func (r *Runner) command(ctx context.Context, inv invocation) *exec.Cmd {
+	args := append([]string{}, inv.args...)
+	args = append(args, "--non-interactive", "--color=never")
+	cmd := exec.CommandContext(ctx, r.opts.pulumi, args...)
+	cmd.Dir = r.dir
+	cmd.Env = r.opts.environ(parentEnv(), inv.env)
+	// Pulumi treats SIGINT as "cancel gracefully": finish in-flight
+	// operations, save state, release the lock. Only after the grace
+	// period is it killed.
+	cmd.Cancel = func() error { return cmd.Process.Signal(os.Interrupt) }
+	cmd.WaitDelay = r.opts.grace
+	return cmd
+}
+
+// run starts inv, streams its human log to the log writer, hands each engine
+// event to onEvent as it arrives, and waits for it to end.
+func (r *Runner) run(ctx context.Context, inv invocation, onEvent func(apitype.EngineEvent)) (output, error) {
+	if err := ctx.Err(); err != nil {
+		return output{}, err
+	}
+	var fifo *eventPipe
+	if inv.events {
+		var err error
+		if fifo, err = openEventPipe(); err != nil {
+			return output{}, err
+		}
+		defer fifo.cleanup()
+		inv.args = append(inv.args, "--event-log", fifo.path)
+	}
+	cmd := r.command(ctx, inv)
+
+	// exec copies stdout and stderr in two goroutines: the log must take
+	// writes from both.
+	logW := &lockedWriter{w: r.opts.log}
+	var stdout bytes.Buffer
+	var stdoutW *auth.RedactWriter
+	switch {
+	case inv.quiet:
+		stdoutW = r.redact.Writer(&stdout)
+	case inv.capture:
+		stdoutW = r.redact.Writer(io.MultiWriter(logW, &stdout))
+	default:
+		stdoutW = r.redact.Writer(logW)
+	}
+	tail := &tailBuffer{max: stderrTail}
+	stderrW := r.redact.Writer(io.MultiWriter(logW, tail))
+	cmd.Stdout = stdoutW
+	cmd.Stderr = stderrW
+
+	start := time.Now()
+	r.opts.logger.DebugContext(ctx, "pulumi", "args", cmd.Args[1:], "dir", cmd.Dir)
+	if err := cmd.Start(); err != nil {
+		return output{}, fmt.Errorf("runner: starting %s: %w", r.opts.pulumi, err)
+	}
+	var wg sync.WaitGroup
+	var eventErr error
+	if fifo != nil {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			eventErr = readEvents(fifo.reader, onEvent)
+		}()
+	}
+	waitErr := cmd.Wait()
+	if fifo != nil {
+		// The child is gone: drop our own write end, and once the reader
+		// drains what the child wrote, it sees EOF.
+		fifo.closeWriter()
+		wg.Wait()
+	}
+	flushErr := errors.Join(stdoutW.Flush(), stderrW.Flush())
+	out := output{stdout: stdout.String(), stderr: tail.String()}
+	if cmd.ProcessState != nil {
+		out.exitCode = cmd.ProcessState.ExitCode()
+	}
+	r.opts.logger.DebugContext(ctx, "pulumi done", "args", cmd.Args[1:], "exit", out.exitCode, "duration", time.Since(start))
+	if ctx.Err() != nil {
+		return out, fmt.Errorf("runner: pulumi %s: %w", inv.args[0], ctx.Err())
+	}
+	if waitErr != nil {
+		var ee *exec.ExitError
+		if errors.As(waitErr, &ee) {
+			return out, &ExitError{Args: redactArgs(r.redact, inv.args), Code: out.exitCode, Stderr: out.stderr}
+		}
+		return out, fmt.Errorf("runner: pulumi %s: %w", inv.args[0], r.redact.Error(waitErr))
+	}
+	if eventErr != nil {
+		return out, fmt.Errorf("runner: reading engine events: %w", eventErr)
+	}
+	return out, flushErr
+}
+
+func redactArgs(red *auth.Redactor, args []string) []string {
+	out := make([]string, len(args))
+	for i, a := range args {
+		out[i] = red.String(a)
+	}
+	return out
+}
+
+// eventPipe is a named pipe that pulumi's --event-log writes to, so events
+// are parsed as they arrive instead of polling a file.
+type eventPipe struct {
+	dir    string
+	path   string
+	reader *os.File
+	writer *os.File
+}
+
+func openEventPipe() (*eventPipe, error) {
+	dir, err := os.MkdirTemp("", "octopulumi-events-")
+	if err != nil {
+		return nil, fmt.Errorf("runner: event pipe: %w", err)
+	}
+	p := &eventPipe{dir: dir, path: filepath.Join(dir, "events.jsonl")}
+	if err := syscall.Mkfifo(p.path, 0o600); err != nil {
+		os.RemoveAll(dir)
+		return nil, fmt.Errorf("runner: event pipe: %w", err)
+	}
+	// Open the read end without blocking, then a write end of our own so
+	// that the reader does not see EOF before pulumi opens the pipe, nor
+	// block forever if pulumi fails before opening it.
+	if p.reader, err = os.OpenFile(p.path, os.O_RDONLY|syscall.O_NONBLOCK, 0); err != nil {
+		os.RemoveAll(dir)
+		return nil, fmt.Errorf("runner: event pipe: %w", err)
+	}
+	if p.writer, err = os.OpenFile(p.path, os.O_WRONLY, 0); err != nil {
+		p.reader.Close()
+		os.RemoveAll(dir)
+		return nil, fmt.Errorf("runner: event pipe: %w", err)
+	}
+	return p, nil
+}
+
+// closeWriter drops our write end once the child has ended.
+func (p *eventPipe) closeWriter() {
+	if p.writer != nil {
+		p.writer.Close()
+		p.writer = nil
+	}
+}
+
+func (p *eventPipe) cleanup() {
+	p.closeWriter()
+	p.reader.Close()
+	os.RemoveAll(p.dir)
+}
+
+// maxEventLine bounds one engine event; a resource with huge inputs can
+// produce large lines, but not unbounded ones.
+const maxEventLine = 64 << 20
+
+func readEvents(r io.Reader, onEvent func(apitype.EngineEvent)) error {
+	sc := bufio.NewScanner(r)
+	sc.Buffer(make([]byte, 0, 64<<10), maxEventLine)
+	for sc.Scan() {
+		line := bytes.TrimSpace(sc.Bytes())
+		if len(line) == 0 {
+			continue
+		}
+		var ev apitype.EngineEvent
+		if err := json.Unmarshal(line, &ev); err != nil {
+			return fmt.Errorf("malformed engine event: %w", err)
+		}
+		if onEvent != nil {
+			onEvent(ev)
+		}
+	}
+	return sc.Err()
+}
+
+type lockedWriter struct {
+	mu sync.Mutex
+	w  io.Writer
+}
+
+func (l *lockedWriter) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.w.Write(p)
+}
+
+// tailBuffer keeps the last max bytes written to it.
+type tailBuffer struct {
+	mu  sync.Mutex
+	max int
+	buf []byte
+}
+
+func (t *tailBuffer) Write(p []byte) (int, error) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.buf = append(t.buf, p...)
+	if over := len(t.buf) - t.max; over > 0 {
+		t.buf = append(t.buf[:0], t.buf[over:]...)
+	}
+	return len(p), nil
+}
+
+func (t *tailBuffer) String() string {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return string(t.buf)
+}

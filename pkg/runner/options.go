@@ -1,0 +1,167 @@
+package runner
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os/exec"
+	"time"
+)
+
+// Option configures a [Runner].
+type Option func(*options) error
+
+type options struct {
+	pulumi      string
+	home        string
+	backend     string
+	token       string
+	credentials string
+	extraEnv    map[string]string
+	inherit     []string
+	noInherit   bool
+	log         io.Writer
+	secrets     []string
+	logger      *slog.Logger
+	grace       time.Duration
+	progress    func(Progress)
+	lookPath    func(string) (string, error)
+}
+
+// WithPulumi sets the path of the pulumi binary. By default it is looked up
+// on PATH when the Runner is made.
+func WithPulumi(path string) Option {
+	return func(o *options) error {
+		if path == "" {
+			return errors.New("runner: WithPulumi: empty path")
+		}
+		o.pulumi = path
+		return nil
+	}
+}
+
+// WithPulumiHome sets PULUMI_HOME, where plugins live. By default the
+// child's PULUMI_HOME is unset, so Pulumi uses ~/.pulumi.
+func WithPulumiHome(dir string) Option {
+	return func(o *options) error { o.home = dir; return nil }
+}
+
+// WithBackend sets PULUMI_BACKEND_URL: file://…, s3://…, or a Pulumi Cloud
+// URL such as https://api.pulumi.com.
+func WithBackend(url string) Option {
+	return func(o *options) error { o.backend = url; return nil }
+}
+
+// WithAccessToken sets PULUMI_ACCESS_TOKEN for the child, and redacts the
+// token from everything the Runner writes or returns.
+func WithAccessToken(token string) Option {
+	return func(o *options) error {
+		o.token = token
+		o.secrets = append(o.secrets, token)
+		return nil
+	}
+}
+
+// WithCredentialsPath sets PULUMI_CREDENTIALS_PATH, the folder of the CLI's
+// credentials.json. Point it at a per-run folder so that no token stays on a
+// worker (pkg/auth makes one).
+func WithCredentialsPath(dir string) Option {
+	return func(o *options) error { o.credentials = dir; return nil }
+}
+
+// WithEnv adds environment variables for the child. Setting a variable the
+// Runner owns (see [OwnedEnv]) is an [*OwnedEnvError]: use the matching
+// option instead.
+func WithEnv(env map[string]string) Option {
+	return func(o *options) error {
+		for k, v := range env {
+			if isOwned(k) {
+				return &OwnedEnvError{Name: k}
+			}
+			if k == "" {
+				return errors.New("runner: WithEnv: empty variable name")
+			}
+			if o.extraEnv == nil {
+				o.extraEnv = map[string]string{}
+			}
+			o.extraEnv[k] = v
+		}
+		return nil
+	}
+}
+
+// WithInheritEnv passes more variables from this process's environment to
+// the child, beyond [DefaultInherit]. A pattern ending in "*" matches a
+// prefix. Owned variables are never inherited.
+func WithInheritEnv(patterns ...string) Option {
+	return func(o *options) error { o.inherit = append(o.inherit, patterns...); return nil }
+}
+
+// WithoutInheritedEnv passes nothing from this process's environment to the
+// child, not even [DefaultInherit]: the child gets only what options set.
+func WithoutInheritedEnv() Option {
+	return func(o *options) error { o.noInherit = true; return nil }
+}
+
+// WithLog streams Pulumi's human-readable log (no colour, non-interactive)
+// to w, with secrets redacted. By default the log is discarded.
+func WithLog(w io.Writer) Option {
+	return func(o *options) error { o.log = w; return nil }
+}
+
+// WithSecrets names values to redact from the log and from errors, such as
+// a passphrase or secret config values.
+func WithSecrets(values ...string) Option {
+	return func(o *options) error { o.secrets = append(o.secrets, values...); return nil }
+}
+
+// WithLogger sets a logger for the Runner's own diagnostics (which commands
+// run, how long they take). By default nothing is logged.
+func WithLogger(l *slog.Logger) Option {
+	return func(o *options) error { o.logger = l; return nil }
+}
+
+// WithGracePeriod sets how long a cancelled operation may take to stop after
+// SIGINT before it is killed (default 30 s). Pulumi uses that time to finish
+// in-flight resource operations and save the stack's state.
+func WithGracePeriod(d time.Duration) Option {
+	return func(o *options) error {
+		if d < 0 {
+			return fmt.Errorf("runner: WithGracePeriod: negative duration %s", d)
+		}
+		o.grace = d
+		return nil
+	}
+}
+
+// WithProgress calls fn as resources complete; see [Progress].
+func WithProgress(fn func(Progress)) Option {
+	return func(o *options) error { o.progress = fn; return nil }
+}
+
+func newOptions(opts []Option) (*options, error) {
+	o := &options{
+		log:      io.Discard,
+		logger:   slog.New(slog.DiscardHandler),
+		grace:    30 * time.Second,
+		lookPath: exec.LookPath,
+	}
+	var errs []error
+	for _, opt := range opts {
+		if err := opt(o); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	if err := errors.Join(errs...); err != nil {
+		return nil, err
+	}
+	if o.pulumi == "" {
+		p, err := o.lookPath("pulumi")
+		if err != nil {
+			return nil, fmt.Errorf("runner: no pulumi binary on PATH (install the Pulumi CLI or use WithPulumi): %w", err)
+		}
+		o.pulumi = p
+	}
+	return o, nil
+}

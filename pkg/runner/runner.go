@@ -1,0 +1,342 @@
+package runner
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/pulumi/pulumi/sdk/v3/go/common/apitype"
+
+	"github.com/octopulumi/octopulumi/pkg/auth"
+)
+
+// Runner runs Pulumi operations on one project folder with the real CLI,
+// one process per operation. It is safe for concurrent use, though Pulumi
+// itself allows one update at a time per stack (see [LockedError]).
+type Runner struct {
+	dir    string
+	opts   *options
+	redact *auth.Redactor
+}
+
+// New returns a Runner for the Pulumi project in dir (the folder holding
+// Pulumi.yaml).
+func New(dir string, opts ...Option) (*Runner, error) {
+	abs, err := filepath.Abs(dir)
+	if err != nil {
+		return nil, fmt.Errorf("runner: project folder %q: %w", dir, err)
+	}
+	if _, err := os.Stat(filepath.Join(abs, "Pulumi.yaml")); err != nil {
+		if _, err2 := os.Stat(filepath.Join(abs, "Pulumi.yml")); err2 != nil {
+			return nil, fmt.Errorf("runner: %s is not a Pulumi project folder (no Pulumi.yaml): %w", abs, err)
+		}
+	}
+	o, err := newOptions(opts)
+	if err != nil {
+		return nil, err
+	}
+	red := auth.NewRedactor(o.secrets...)
+	// An inherited passphrase is a secret too.
+	for _, kv := range o.environ(parentEnv(), nil) {
+		if k, v, _ := strings.Cut(kv, "="); k == "PULUMI_CONFIG_PASSPHRASE" {
+			red.Add(v)
+		}
+	}
+	return &Runner{dir: abs, opts: o, redact: red}, nil
+}
+
+// Dir is the project folder.
+func (r *Runner) Dir() string { return r.dir }
+
+// AddSecrets redacts more values from the log and errors from now on, such
+// as secret config values read after the Runner was made.
+func (r *Runner) AddSecrets(values ...string) { r.redact.Add(values...) }
+
+// OpOption configures one operation.
+type OpOption func(*opOptions)
+
+type opOptions struct {
+	create          bool
+	savePlan        string
+	plan            string
+	expectNoChanges bool
+	refresh         bool
+	targets         []string
+	expectedSteps   int
+	message         string
+	removeStack     bool
+}
+
+// CreateStack creates the stack when it does not exist yet. Selecting an
+// existing stack costs no extra process; a missing one costs two (stack
+// init, then the operation again).
+func CreateStack() OpOption { return func(o *opOptions) { o.create = true } }
+
+// SavePlan makes a preview save its update plan to path, for [Plan].
+func SavePlan(path string) OpOption { return func(o *opOptions) { o.savePlan = path } }
+
+// Plan makes an update apply exactly the plan a preview saved at path, and
+// fail if the program now wants anything else.
+func Plan(path string) OpOption { return func(o *opOptions) { o.plan = path } }
+
+// ExpectNoChanges makes a preview or update fail with [ErrNoChanges] if
+// it finds any change; use it to detect drift.
+func ExpectNoChanges() OpOption { return func(o *opOptions) { o.expectNoChanges = true } }
+
+// RefreshFirst refreshes the stack's state from the real resources before
+// previewing or updating.
+func RefreshFirst() OpOption { return func(o *opOptions) { o.refresh = true } }
+
+// Targets limits the operation to the given resource URNs.
+func Targets(urns ...string) OpOption {
+	return func(o *opOptions) { o.targets = append(o.targets, urns...) }
+}
+
+// ExpectedSteps is how many resource steps the operation should take (a
+// preview's len(Steps)), so that [Progress] can report a total.
+func ExpectedSteps(n int) OpOption { return func(o *opOptions) { o.expectedSteps = n } }
+
+// Message sets the update's message, shown in the stack's history.
+func Message(msg string) OpOption { return func(o *opOptions) { o.message = msg } }
+
+// RemoveStack makes [Runner.Destroy] remove the stack itself once its
+// resources are gone, as a review stack wants.
+func RemoveStack() OpOption { return func(o *opOptions) { o.removeStack = true } }
+
+func collect(opts []OpOption) opOptions {
+	var o opOptions
+	for _, opt := range opts {
+		opt(&o)
+	}
+	return o
+}
+
+// Install runs `pulumi install`: the program's dependencies and plugins.
+func (r *Runner) Install(ctx context.Context) error {
+	_, err := r.run(ctx, invocation{args: []string{"install"}}, nil)
+	return err
+}
+
+// CreateStack creates stack (org/project/stack), or does nothing if it
+// exists.
+func (r *Runner) CreateStack(ctx context.Context, stack string) error {
+	_, err := r.run(ctx, invocation{args: []string{"stack", "init", stack, "--no-select"}}, nil)
+	var ee *ExitError
+	if errors.As(err, &ee) && strings.Contains(ee.Stderr, "already exists") {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("creating stack %s: %w", stack, err)
+	}
+	return nil
+}
+
+// Up updates stack and returns what it did, with the stack's outputs taken
+// from the same process's engine events (secret values are not in events:
+// see [Runner.Outputs]).
+func (r *Runner) Up(ctx context.Context, stack string, opts ...OpOption) (*Result, error) {
+	o := collect(opts)
+	args := []string{"up", "--yes", "--stack", stack}
+	env := map[string]string{}
+	if o.plan != "" {
+		// `up --plan` is hidden behind the experimental switch.
+		args = append(args, "--plan", o.plan)
+		env["PULUMI_EXPERIMENTAL"] = "true"
+	} else {
+		args = append(args, "--skip-preview")
+	}
+	return r.operation(ctx, "update", stack, args, env, o, false)
+}
+
+// Preview shows what an update of stack would do, with a human diff and a
+// [Fingerprint] of the planned changes.
+func (r *Runner) Preview(ctx context.Context, stack string, opts ...OpOption) (*Result, error) {
+	o := collect(opts)
+	args := []string{"preview", "--diff", "--stack", stack}
+	env := map[string]string{}
+	if o.savePlan != "" {
+		args = append(args, "--save-plan", o.savePlan)
+		env["PULUMI_EXPERIMENTAL"] = "true"
+	}
+	res, err := r.operation(ctx, "preview", stack, args, env, o, true)
+	if res != nil {
+		res.Fingerprint = Fingerprint(res.Steps)
+		res.PlanFile = o.savePlan
+	}
+	return res, err
+}
+
+// Refresh reads the real state of stack's resources into its state.
+func (r *Runner) Refresh(ctx context.Context, stack string, opts ...OpOption) (*Result, error) {
+	o := collect(opts)
+	return r.operation(ctx, "refresh", stack, []string{"refresh", "--yes", "--skip-preview", "--stack", stack}, nil, o, false)
+}
+
+// Destroy deletes every resource of stack, and with [RemoveStack] the stack
+// itself.
+func (r *Runner) Destroy(ctx context.Context, stack string, opts ...OpOption) (*Result, error) {
+	o := collect(opts)
+	o.create = false
+	o.refresh = false
+	res, err := r.operation(ctx, "destroy", stack, []string{"destroy", "--yes", "--skip-preview", "--stack", stack}, nil, o, false)
+	if err != nil || !o.removeStack {
+		return res, err
+	}
+	if _, err := r.run(ctx, invocation{args: []string{"stack", "rm", "--yes", "--stack", stack}}, nil); err != nil {
+		return res, classify(stack, "stack rm", err, nil)
+	}
+	return res, nil
+}
+
+// operation runs one engine operation with its events parsed, creating the
+// stack first when asked and it is missing.
+func (r *Runner) operation(ctx context.Context, op, stack string, args []string, env map[string]string, o opOptions, capture bool) (*Result, error) {
+	if o.expectNoChanges {
+		args = append(args, "--expect-no-changes")
+	}
+	if o.refresh {
+		args = append(args, "--refresh")
+	}
+	for _, t := range o.targets {
+		args = append(args, "--target", t)
+	}
+	if o.message != "" {
+		args = append(args, "--message", o.message)
+	}
+	if env == nil {
+		env = map[string]string{}
+	}
+	// --event-log is only offered when debug commands are on.
+	env["PULUMI_DEBUG_COMMANDS"] = "true"
+	inv := invocation{args: args, env: env, events: true, capture: capture}
+
+	res, err := r.once(ctx, op, stack, inv, o)
+	if o.create && errors.Is(err, ErrStackNotFound) {
+		if err := r.CreateStack(ctx, stack); err != nil {
+			return nil, err
+		}
+		res, err = r.once(ctx, op, stack, inv, o)
+	}
+	return res, err
+}
+
+func (r *Runner) once(ctx context.Context, op, stack string, inv invocation, o opOptions) (*Result, error) {
+	res := &Result{Stack: stack}
+	c := newCollector(res, o.expectedSteps, r.opts.progress)
+	start := time.Now()
+	out, err := r.run(ctx, inv, c.event)
+	res.Duration = time.Since(start)
+	if inv.capture {
+		res.Diff = out.stdout
+	}
+	if err != nil {
+		// An update applied with a plan may exit non-zero although the
+		// engine reports success (seen on some CLI versions): trust the
+		// engine's own summary then.
+		var ee *ExitError
+		if o.plan != "" && c.summary && res.Succeeded && errors.As(err, &ee) {
+			r.opts.logger.WarnContext(ctx, "pulumi exited non-zero after a successful update with a plan; trusting the engine's summary", "exit", ee.Code)
+			return res, nil
+		}
+		return res, classify(stack, op, err, c.failed)
+	}
+	if c.summary && !res.Succeeded {
+		return res, &StackError{Stack: stack, Op: op, Kind: FailureOther, URNs: c.failed, Err: errors.New("the engine reported the operation failed")}
+	}
+	return res, nil
+}
+
+// ConfigValue is one stack config value to set.
+type ConfigValue struct {
+	Key   string
+	Value string
+	// Secret stores the value encrypted.
+	Secret bool
+	// Path treats the key as a path into a map or list (app:db.port).
+	Path bool
+}
+
+// SetConfig sets config values on stack with `pulumi config set-all`: one
+// process, or two when path and plain keys are mixed. Secret values are
+// redacted from the log and errors from then on.
+func (r *Runner) SetConfig(ctx context.Context, stack string, values []ConfigValue) error {
+	var plain, path []ConfigValue
+	for _, v := range values {
+		if v.Key == "" {
+			return errors.New("runner: SetConfig: a config value has an empty key")
+		}
+		if v.Secret {
+			r.redact.Add(v.Value)
+		}
+		if v.Path {
+			path = append(path, v)
+		} else {
+			plain = append(plain, v)
+		}
+	}
+	for _, group := range []struct {
+		values []ConfigValue
+		path   bool
+	}{{plain, false}, {path, true}} {
+		if len(group.values) == 0 {
+			continue
+		}
+		args := []string{"config", "set-all", "--stack", stack}
+		if group.path {
+			args = append(args, "--path")
+		}
+		for _, v := range group.values {
+			flag := "--plaintext"
+			if v.Secret {
+				flag = "--secret"
+			}
+			args = append(args, flag, v.Key+"="+v.Value)
+		}
+		if _, err := r.run(ctx, invocation{args: args}, nil); err != nil {
+			return classify(stack, "config set-all", err, nil)
+		}
+	}
+	return nil
+}
+
+// Outputs reads stack's outputs with secret values in clear, flagged as
+// secret, in one process (`pulumi stack export --show-secrets`). Only the
+// top level of an output is checked for secrecy.
+func (r *Runner) Outputs(ctx context.Context, stack string) (Outputs, error) {
+	out, err := r.run(ctx, invocation{args: []string{"stack", "export", "--show-secrets", "--stack", stack}, quiet: true}, nil)
+	if err != nil {
+		return nil, classify(stack, "stack export", err, nil)
+	}
+	var dep apitype.UntypedDeployment
+	if err := json.Unmarshal([]byte(out.stdout), &dep); err != nil {
+		return nil, fmt.Errorf("runner: reading the export of %s: %w", stack, err)
+	}
+	var state struct {
+		Resources []struct {
+			Type    string         `json:"type"`
+			Outputs map[string]any `json:"outputs"`
+		} `json:"resources"`
+	}
+	if len(dep.Deployment) > 0 {
+		if err := json.Unmarshal(dep.Deployment, &state); err != nil {
+			return nil, fmt.Errorf("runner: reading the export of %s: %w", stack, err)
+		}
+	}
+	for _, res := range state.Resources {
+		if res.Type == stackType {
+			outs := outputsOf(res.Outputs)
+			for _, o := range outs {
+				if o.Secret {
+					r.redact.Add(o.Text())
+				}
+			}
+			return outs, nil
+		}
+	}
+	return Outputs{}, nil
+}
