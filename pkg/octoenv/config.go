@@ -1,0 +1,105 @@
+package octoenv
+
+import (
+	"sort"
+	"strings"
+	"unicode"
+)
+
+// ConfigPrefix marks the variables that become Pulumi stack config: Pulumi.Config.<key>.
+// The key is a Pulumi config key, "namespace:name" or just "name" (the project's
+// namespace). A name holding '.' or '[' is a path (`pulumi config set --path`), so
+// Pulumi.Config.app:db.port sets port inside the object app:db.
+const ConfigPrefix = "Pulumi.Config."
+
+// ConfigValue is one stack config value, ready for the runner to apply.
+type ConfigValue struct {
+	Key   string
+	Value string
+	// Secret values come from sensitive variables and must be set as Pulumi secrets.
+	Secret bool
+	// Path keys are set with --path.
+	Path bool
+}
+
+// ConfigFromVariables returns the stack config held by the Pulumi.Config.* variables,
+// sorted by key. Problems (an empty key, an empty namespace or name, whitespace in a key, a
+// plain key that a path key writes into) come back as a *ValidationError.
+func ConfigFromVariables(vars *Variables) ([]ConfigValue, error) {
+	var ps problems
+	cfg := configFromVariables(vars, &ps)
+	if len(ps) > 0 {
+		return nil, &ValidationError{Problems: ps}
+	}
+	return cfg, nil
+}
+
+func configFromVariables(vars *Variables, ps *problems) []ConfigValue {
+	if vars == nil {
+		return nil
+	}
+	var out []ConfigValue
+	names := map[string]string{} // key → variable name, for problems
+	for _, x := range vars.vars {
+		if !hasPrefixFold(x.Name, ConfigPrefix) {
+			continue
+		}
+		key := x.Name[len(ConfigPrefix):]
+		if reason := checkConfigKey(key); reason != "" {
+			ps.add(x.Name, "%s", reason)
+			continue
+		}
+		name := key
+		if _, n, ok := strings.Cut(key, ":"); ok {
+			name = n
+		}
+		out = append(out, ConfigValue{
+			Key:    key,
+			Value:  x.Value,
+			Secret: x.Sensitive,
+			Path:   strings.ContainsAny(name, ".["),
+		})
+		names[key] = x.Name
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Key < out[j].Key })
+	// A plain key sorts right before the path keys that write into it ('.' and '[' sort
+	// after most name bytes, so compare each plain key with the keys that follow it).
+	for i, c := range out {
+		if c.Path {
+			continue
+		}
+		for _, d := range out[i+1:] {
+			if !strings.HasPrefix(d.Key, c.Key) {
+				break
+			}
+			if rest := d.Key[len(c.Key):]; d.Path && (rest[0] == '.' || rest[0] == '[') {
+				ps.add(names[d.Key], "writes into %s, which %s sets as a whole; keep one of them", c.Key, names[c.Key])
+			}
+		}
+	}
+	return out
+}
+
+// checkConfigKey returns why key is not a usable config key, or "".
+func checkConfigKey(key string) string {
+	if key == "" {
+		return "has an empty config key; write Pulumi.Config.<namespace>:<name>"
+	}
+	if strings.IndexFunc(key, func(r rune) bool { return unicode.IsSpace(r) || unicode.IsControl(r) }) >= 0 {
+		return "has whitespace or a control character in its config key"
+	}
+	ns, name, ok := strings.Cut(key, ":")
+	if ok && ns == "" {
+		return "has an empty namespace before ':' in its config key"
+	}
+	if ok && name == "" {
+		return "has an empty name after ':' in its config key"
+	}
+	if !ok {
+		name = key
+	}
+	if strings.HasPrefix(name, ".") || strings.HasPrefix(name, "[") || strings.HasSuffix(name, ".") {
+		return "has a malformed config path (a path may not start with '.' or '[' nor end with '.')"
+	}
+	return ""
+}
