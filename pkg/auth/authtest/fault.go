@@ -1,6 +1,7 @@
 package authtest
 
 import (
+	"io"
 	"net/http"
 	"strconv"
 	"sync"
@@ -80,6 +81,9 @@ func (f *faults) apply(w http.ResponseWriter, r *http.Request) bool {
 		return false
 	}
 	if fl.Delay > 0 {
+		// Reading the whole body lets the server notice a client that hangs
+		// up, which ends r.Context().
+		_, _ = io.Copy(io.Discard, io.LimitReader(r.Body, 1<<20))
 		t := time.NewTimer(fl.Delay)
 		select {
 		case <-t.C:
