@@ -270,10 +270,10 @@ func expandPart(c *Context, part, template, source, label string, ps *problems) 
 
 // placeholderValue resolves one placeholder; problems name the variable behind it.
 func placeholderValue(c *Context, placeholder, template, source string, ps *problems) (string, bool) {
-	octopus := func(e Entity, nameVar string, required bool, hint string) (string, bool) {
+	octopus := func(e Entity, nameVar string, reported bool, hint string) (string, bool) {
 		raw := firstNonEmpty(e.Slug, e.Name)
 		if raw == "" {
-			if !required { // required ones are already reported as missing
+			if !reported { // e.g. a required variable, already reported as missing
 				ps.add(nameVar, "is not set, but %s (%s) uses {%s}%s", source, template, placeholder, hint)
 			}
 			return "", false
@@ -300,7 +300,8 @@ func placeholderValue(c *Context, placeholder, template, source string, ps *prob
 	case "environment":
 		return octopus(c.Environment, VarEnvironmentName, true, "")
 	case "tenant":
-		return octopus(c.Tenant, VarTenantName, false, " (an untenanted deployment has no tenant; use a template without {tenant})")
+		// With a tenant id but no name, NewContext has already reported the name.
+		return octopus(c.Tenant, VarTenantName, c.Tenant.ID != "", " (an untenanted deployment has no tenant; use a template without {tenant})")
 	case "space":
 		return octopus(c.Space, VarSpaceName, false, "")
 	default:
