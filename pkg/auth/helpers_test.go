@@ -3,6 +3,7 @@ package auth
 import (
 	"bytes"
 	"log/slog"
+	"net/url"
 	"sync"
 	"testing"
 	"time"
@@ -98,4 +99,13 @@ func (f *fakes) mint(t testing.TB, claims map[string]any, opts ...authtest.MintO
 		t.Fatal(err)
 	}
 	return tok
+}
+
+func mustParseURL(t testing.TB, raw string) *url.URL {
+	t.Helper()
+	u, err := url.Parse(raw)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return u
 }

@@ -179,6 +179,8 @@ func (c *Client) checkTimes(r *Report, now time.Time) {
 		r.add("expiry", SeverityError, `the token has no expiry ("exp"); Pulumi Cloud refuses tokens that never expire`)
 	case now.After(cl.Expiry.Add(skew)):
 		r.add("expiry", SeverityError, "the token expired at %s, %s ago (allowing %s of clock skew); Octopus issues it when the step starts: run the step again, and keep the time between the token's issue and the login short", cl.Expiry.UTC().Format(time.RFC3339), now.Sub(cl.Expiry).Round(time.Second), skew)
+	case !now.Before(cl.Expiry):
+		r.add("expiry", SeverityWarning, "the token expired at %s, %s ago, within the allowed clock skew of %s; Pulumi Cloud may refuse it: run the step again", cl.Expiry.UTC().Format(time.RFC3339), now.Sub(cl.Expiry).Round(time.Second), skew)
 	case cl.Expiry.Sub(now) < time.Minute:
 		r.add("expiry", SeverityWarning, "the token expires in %s; the exchange may fail if it takes longer", cl.Expiry.Sub(now).Round(time.Second))
 	}

@@ -118,7 +118,7 @@ func (r *Report) String() string {
 func (r *Report) WriteTo(w io.Writer) (int64, error) {
 	var b strings.Builder
 	c := r.Claims
-	line := func(label, value string) { fmt.Fprintf(&b, "  %-10s %s\n", label+":", value) }
+	line := func(label, value string) { fmt.Fprintf(&b, "  %-11s %s\n", label+":", value) }
 	b.WriteString("OIDC token\n")
 	line("issuer", quote(c.Issuer))
 	line("subject", quote(c.Subject))
@@ -145,7 +145,7 @@ func (r *Report) WriteTo(w io.Writer) (int64, error) {
 	if r.Probed {
 		b.WriteString("Issuer probe (from this worker)\n")
 		for _, h := range r.Hops {
-			fmt.Fprintf(&b, "  %-10s GET %s", h.Step+":", h.URL)
+			fmt.Fprintf(&b, "  %-11s GET %s", h.Step+":", h.URL)
 			switch {
 			case h.Cached:
 				b.WriteString(" (cached)")

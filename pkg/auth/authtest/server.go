@@ -3,6 +3,8 @@ package authtest
 import (
 	"encoding/json"
 	"encoding/pem"
+	"io"
+	"log"
 	"net/http"
 	"net/http/httptest"
 )
@@ -13,10 +15,15 @@ type server struct {
 }
 
 func startServer(h http.Handler, useTLS bool) server {
+	srv := httptest.NewUnstartedServer(h)
+	// Clients that hang up mid-handshake (a CLI exiting) are not news.
+	srv.Config.ErrorLog = log.New(io.Discard, "", 0)
 	if useTLS {
-		return server{srv: httptest.NewTLSServer(h)}
+		srv.StartTLS()
+	} else {
+		srv.Start()
 	}
-	return server{srv: httptest.NewServer(h)}
+	return server{srv: srv}
 }
 
 // client returns an HTTP client that trusts the server's certificate.
