@@ -38,8 +38,11 @@ func configFromVariables(vars *Variables, ps *problems) []ConfigValue {
 	if vars == nil {
 		return nil
 	}
-	var out []ConfigValue
-	names := map[string]string{} // key → variable name, for problems
+	type entry struct {
+		ConfigValue
+		variable string // for problems
+	}
+	var found []entry
 	for _, x := range vars.vars {
 		if !hasPrefixFold(x.Name, ConfigPrefix) {
 			continue
@@ -53,29 +56,35 @@ func configFromVariables(vars *Variables, ps *problems) []ConfigValue {
 		if _, n, ok := strings.Cut(key, ":"); ok {
 			name = n
 		}
-		out = append(out, ConfigValue{
+		found = append(found, entry{ConfigValue{
 			Key:    key,
 			Value:  x.Value,
 			Secret: x.Sensitive,
 			Path:   strings.ContainsAny(name, ".["),
-		})
-		names[key] = x.Name
+		}, x.Name})
 	}
-	sort.Slice(out, func(i, j int) bool { return out[i].Key < out[j].Key })
-	// A plain key sorts right before the path keys that write into it ('.' and '[' sort
-	// after most name bytes, so compare each plain key with the keys that follow it).
-	for i, c := range out {
+	sort.Slice(found, func(i, j int) bool { return found[i].Key < found[j].Key })
+	// Keys sharing a prefix sort together, right after the prefix itself, so a plain key
+	// is followed by the path keys that would write into it.
+	for i, c := range found {
 		if c.Path {
 			continue
 		}
-		for _, d := range out[i+1:] {
+		for _, d := range found[i+1:] {
 			if !strings.HasPrefix(d.Key, c.Key) {
 				break
 			}
 			if rest := d.Key[len(c.Key):]; d.Path && (rest[0] == '.' || rest[0] == '[') {
-				ps.add(names[d.Key], "writes into %s, which %s sets as a whole; keep one of them", c.Key, names[c.Key])
+				ps.add(d.variable, "writes into %s, which %s sets as a whole; keep one of them", c.Key, c.variable)
 			}
 		}
+	}
+	if len(found) == 0 {
+		return nil
+	}
+	out := make([]ConfigValue, len(found))
+	for i, e := range found {
+		out[i] = e.ConfigValue
 	}
 	return out
 }

@@ -70,16 +70,42 @@ type Variables struct {
 // names that are always sensitive (Pulumi.AccessToken, Pulumi.ConfigPassphrase,
 // *.OpenIdConnect.Jwt) are marked sensitive. An empty name is an error.
 func Merge(sensitiveNames []string, layers ...[]Variable) (*Variables, error) {
-	n := 0
-	for _, l := range layers {
-		n += len(l)
+	ls := make([]layer, len(layers))
+	for i, l := range layers {
+		ls[i] = layer{vars: l}
 	}
-	v := &Variables{vars: make([]Variable, 0, n), index: make(map[string]int, n)}
+	return merge(sensitiveNames, ls)
+}
+
+// layer is one source's variables; index, when set, maps foldName of each name to its
+// position and proves the names distinct, so merge can adopt both instead of rebuilding.
+type layer struct {
+	vars  []Variable
+	index map[string]int
+}
+
+func merge(sensitiveNames []string, layers []layer) (*Variables, error) {
+	v := &Variables{}
+	rest := layers
+	if len(layers) > 0 && layers[0].index != nil {
+		v.vars, v.index, rest = layers[0].vars, layers[0].index, layers[1:]
+	} else {
+		n := 0
+		for _, l := range layers {
+			n += len(l.vars)
+		}
+		v.vars, v.index = make([]Variable, 0, n), make(map[string]int, n)
+	}
 	var lists []string // every layer's Octopulumi.SensitiveVariables: an override adds, never removes
-	for li, l := range layers {
-		for _, x := range l {
+	if len(rest) < len(layers) {
+		if x, ok := v.Lookup(VarSensitiveVariables); ok {
+			lists = append(lists, x.Value)
+		}
+	}
+	for li, l := range rest {
+		for _, x := range l.vars {
 			if strings.TrimSpace(x.Name) == "" {
-				return nil, fmt.Errorf("octoenv: source %d holds a variable with an empty name", li+1)
+				return nil, fmt.Errorf("octoenv: source %d holds a variable with an empty name", li+1+len(layers)-len(rest))
 			}
 			if strings.EqualFold(x.Name, VarSensitiveVariables) {
 				lists = append(lists, x.Value)
@@ -322,11 +348,11 @@ func Load(ctx context.Context, opts ...Option) (*Variables, error) {
 		}
 	}
 	var (
-		layers [][]Variable
+		layers []layer
 		errs   []error
 	)
 	for i, src := range o.json {
-		vars, err := readJSONContext(ctx, src, o.maxJSON)
+		l, err := readJSONContext(ctx, src, o.maxJSON)
 		if err != nil {
 			if ctx.Err() != nil {
 				return nil, err
@@ -334,8 +360,8 @@ func Load(ctx context.Context, opts ...Option) (*Variables, error) {
 			errs = append(errs, fmt.Errorf("JSON source %d: %w", i+1, err))
 			continue
 		}
-		o.logger.DebugContext(ctx, "octoenv: read JSON variables", "source", i+1, "count", len(vars), "sensitive", src.sensitive)
-		layers = append(layers, vars)
+		o.logger.DebugContext(ctx, "octoenv: read JSON variables", "source", i+1, "count", len(l.vars), "sensitive", src.sensitive)
+		layers = append(layers, l)
 	}
 	if o.useEnv {
 		vars, err := FromEnviron(o.environ)
@@ -343,36 +369,36 @@ func Load(ctx context.Context, opts ...Option) (*Variables, error) {
 			errs = append(errs, err)
 		} else {
 			o.logger.DebugContext(ctx, "octoenv: read environment variables", "count", len(vars))
-			layers = append(layers, vars)
+			layers = append(layers, layer{vars: vars})
 		}
 	}
 	for _, vars := range o.explicit {
 		o.logger.DebugContext(ctx, "octoenv: explicit variables", "count", len(vars))
-		layers = append(layers, vars)
+		layers = append(layers, layer{vars: vars})
 	}
 	if len(errs) > 0 {
 		return nil, errors.Join(errs...)
 	}
-	return Merge(o.sensitive, layers...)
+	return merge(o.sensitive, layers)
 }
 
-func readJSONContext(ctx context.Context, src jsonSource, max int64) ([]Variable, error) {
+func readJSONContext(ctx context.Context, src jsonSource, max int64) (layer, error) {
 	if err := ctx.Err(); err != nil {
-		return nil, err
+		return layer{}, err
 	}
 	type result struct {
-		vars []Variable
-		err  error
+		l   layer
+		err error
 	}
 	done := make(chan result, 1)
 	go func() {
-		vars, err := ReadJSON(src.r, max, src.sensitive)
-		done <- result{vars, err}
+		l, err := readJSON(src.r, max, src.sensitive)
+		done <- result{l, err}
 	}()
 	select {
 	case r := <-done:
-		return r.vars, r.err
+		return r.l, r.err
 	case <-ctx.Done():
-		return nil, fmt.Errorf("octoenv: reading JSON variables: %w", context.Cause(ctx))
+		return layer{}, fmt.Errorf("octoenv: reading JSON variables: %w", context.Cause(ctx))
 	}
 }
