@@ -188,3 +188,8 @@ func redactURL(raw string) string {
 	u.User, u.RawQuery, u.Fragment = nil, "", ""
 	return u.String()
 }
+
+// GoString hides the token from %#v.
+func (c *Credentials) GoString() string {
+	return fmt.Sprintf("&auth.Credentials{BackendURL: %q, Source: %q, Expiry: %s, Token: %q}", c.BackendURL, c.Source, c.Expiry.UTC().Format(time.RFC3339), Placeholder)
+}

@@ -219,3 +219,6 @@ func apiError(op, method string, resp *response) *APIError {
 	}
 	return e
 }
+
+// GoString hides the token value from %#v.
+func (t *Token) GoString() string { return t.String() }

@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/go-jose/go-jose/v4"
 	"github.com/octopulumi/octopulumi/pkg/auth/authtest"
 )
 
@@ -21,6 +22,20 @@ type fakes struct {
 	log   *syncBuffer
 	// tokens receives the tokens given to the OnToken hook.
 	tokens *[]string
+	jwtMu  sync.Mutex
+	jwt    string // the last JWT a scenario minted, for faults that echo it
+}
+
+func (f *fakes) setLastJWT(s string) {
+	f.jwtMu.Lock()
+	defer f.jwtMu.Unlock()
+	f.jwt = s
+}
+
+func (f *fakes) lastJWT() string {
+	f.jwtMu.Lock()
+	defer f.jwtMu.Unlock()
+	return f.jwt
 }
 
 type syncBuffer struct {
@@ -49,6 +64,9 @@ func newFakes(t testing.TB, issOpts ...authtest.IssuerOption) *fakes {
 // with the given policies.
 func newFakesWith(t testing.TB, plain bool, policies []authtest.Policy, issOpts ...authtest.IssuerOption) *fakes {
 	t.Helper()
+	// ECDSA keys are generated in microseconds, RSA ones in a good part of
+	// a second; tests that care about RSA ask for it.
+	issOpts = append([]authtest.IssuerOption{authtest.SigningAlgorithm(jose.ES256)}, issOpts...)
 	if !plain {
 		issOpts = append(issOpts, authtest.IssuerTLS())
 	}

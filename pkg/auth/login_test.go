@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/go-jose/go-jose/v4"
 	"github.com/octopulumi/octopulumi/pkg/auth/authtest"
 )
 
@@ -16,7 +17,7 @@ var orgRequest = ExchangeRequest{Organization: testOrg}
 
 func TestLoginOIDCSuccess(t *testing.T) {
 	t.Parallel()
-	f := newFakes(t)
+	f := newFakes(t, authtest.SigningAlgorithm(jose.RS256))
 	c := f.client(t)
 	jwt := f.mint(t, nil)
 	cr, err := c.LoginOIDC(context.Background(), jwt, ExchangeRequest{Organization: testOrg, Expiration: time.Hour}, "the Octopus account Pulumi.Oidc")

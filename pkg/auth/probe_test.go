@@ -12,7 +12,7 @@ import (
 
 func TestProbeCachesDiscoveryAndFollowsRotation(t *testing.T) {
 	t.Parallel()
-	f := newFakes(t, authtest.SigningAlgorithm(jose.ES256))
+	f := newFakes(t, authtest.SigningAlgorithm(jose.ES384))
 	c := f.client(t)
 	ctx := context.Background()
 	for i := range 3 {
