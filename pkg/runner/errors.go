@@ -1,6 +1,7 @@
 package runner
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"regexp"
@@ -22,11 +23,15 @@ const (
 // ExitError is a pulumi process that exited non-zero. Stderr is a bounded,
 // redacted tail of what it wrote there.
 type ExitError struct {
-	Args   []string
-	Code   int
+	// Args are the command's arguments (without the binary), redacted.
+	Args []string
+	// Code is the process's exit code.
+	Code int
+	// Stderr is the last few KiB of its stderr, redacted.
 	Stderr string
 }
 
+// Error names the command, the exit code and the CLI's own error lines.
 func (e *ExitError) Error() string {
 	msg := lastError(e.Stderr)
 	if msg == "" {
@@ -62,15 +67,28 @@ var ErrStackNotFound = errors.New("stack not found")
 // that found changes: drift, or a program that no longer matches its state.
 var ErrNoChanges = errors.New("changes were expected to be none")
 
+// ErrChangedSinceApproval is matched (errors.Is) by the error of an update
+// applied with [Plan] when the program, its config or the stack's state no
+// longer give the changes the plan recorded: the world changed since the
+// preview was approved, so nothing beyond the plan was done.
+var ErrChangedSinceApproval = errors.New("the program, its config or the stack's state changed since the plan was approved")
+
 // StackError is an operation that failed on a stack. Kind says which way;
 // Err is the underlying [*ExitError] or context error.
 type StackError struct {
+	// Stack is the fully qualified stack name.
 	Stack string
-	Op    string
-	Kind  FailureKind
+	// Op names the operation: "update", "preview", "refresh", "destroy"…
+	Op string
+	// Kind says which way it failed.
+	Kind FailureKind
 	// URNs names the resources whose operations failed, when the engine said.
 	URNs []string
-	Err  error
+	// Diagnostics are the engine's error messages (redacted), with their
+	// resources; they say more than the exit code.
+	Diagnostics []Diagnostic
+	// Err is the underlying [*ExitError], or a context error.
+	Err error
 }
 
 // FailureKind classifies a failed operation.
@@ -83,28 +101,66 @@ const (
 	FailureAuthentication FailureKind = "authentication" // the backend refused the credentials
 	FailurePolicy         FailureKind = "policy"         // a policy pack refused the change
 	FailureCancelled      FailureKind = "cancelled"      // the operation was cancelled
+	FailurePlan           FailureKind = "plan"           // the update would leave its approved plan (see ErrChangedSinceApproval)
 	FailureOther          FailureKind = "other"
 )
 
+// Error says what failed, where, and the engine's own words.
 func (e *StackError) Error() string {
-	msg := fmt.Sprintf("%s of stack %s failed", e.Op, e.Stack)
+	var msg string
+	if e.Kind == FailurePlan {
+		msg = fmt.Sprintf("%s of stack %s refused: %s; nothing outside the plan was changed: preview again and have the new changes approved", e.Op, e.Stack, ErrChangedSinceApproval)
+	} else {
+		msg = fmt.Sprintf("%s of stack %s failed", e.Op, e.Stack)
+	}
 	if len(e.URNs) > 0 {
 		msg += " on " + strings.Join(e.URNs, ", ")
+	}
+	var reasons []string
+	for _, d := range e.Diagnostics {
+		if d.URN != "" {
+			reasons = append(reasons, lastName(d.URN)+": "+d.Message)
+		} else {
+			reasons = append(reasons, d.Message)
+		}
+	}
+	if len(reasons) > 0 {
+		return msg + ": " + strings.Join(reasons, "; ")
+	}
+	if e.Err == nil {
+		return msg
 	}
 	return msg + ": " + e.Err.Error()
 }
 
+// lastName is the name part of a URN.
+func lastName(urn string) string {
+	if i := strings.LastIndex(urn, "::"); i >= 0 {
+		return urn[i+2:]
+	}
+	return urn
+}
+
+// Unwrap returns the underlying error.
 func (e *StackError) Unwrap() error { return e.Err }
+
+// Is makes errors.Is(err, [ErrChangedSinceApproval]) true for a refused plan.
+func (e *StackError) Is(target error) bool {
+	return target == ErrChangedSinceApproval && e.Kind == FailurePlan
+}
 
 // LockedError is an update refused because another one holds the stack.
 type LockedError struct {
+	// Stack is the fully qualified stack name.
 	Stack string
 	// Holder says who holds the lock, where the CLI says it (a lock file
 	// with its user, host and time on self-managed backends).
 	Holder string
-	Err    error
+	// Err is the underlying [*ExitError].
+	Err error
 }
 
+// Error names the stack, the holder when known, and what to do.
 func (e *LockedError) Error() string {
 	msg := fmt.Sprintf("stack %s is locked by another update", e.Stack)
 	if e.Holder != "" {
@@ -113,6 +169,7 @@ func (e *LockedError) Error() string {
 	return msg + "; wait for it to finish, or if it died, run `pulumi cancel` (Pulumi Cloud) or remove the lock file (self-managed backends)"
 }
 
+// Unwrap returns the underlying error.
 func (e *LockedError) Unwrap() error { return e.Err }
 
 // IsLocked reports whether err is a [*LockedError].
@@ -123,18 +180,71 @@ func IsLocked(err error) bool {
 
 var (
 	// self-managed backends: "the stack is currently locked by 1 lock(s)…" then
-	// one line per lock: "  file://…/<id>.json: created by user@host (pid N) at <time>"
+	// one line per lock:
+	// "  file://…/<id>.json?no_tmp_dir=true: created by user@host (pid N) at <time>"
 	diyLock     = regexp.MustCompile(`the stack is currently locked`)
-	diyLockLine = regexp.MustCompile(`(?m)^\s*\S+\.json: (created by .*)$`)
+	diyLockLine = regexp.MustCompile(`(?m)^\s*\S+\.json(?:\?\S*)?: (created by .*)$`)
+	// an update with a plan that the program no longer matches:
+	// "resource urn:… violates plan: properties changed: …"
+	planViolation = regexp.MustCompile(`violates plan`)
 	// Pulumi Cloud: "[409] Conflict: Another update is currently in progress."
 	cloudLock = regexp.MustCompile(`\[409\] Conflict: Another update is currently in progress`)
 )
 
+// failure is what the engine said about a failed operation, from its events.
+type failure struct {
+	urns        []string
+	diagnostics []Diagnostic
+}
+
+// errors are the error diagnostics; the stack's closing "update failed"
+// is left out when a resource said more.
+func (f failure) errors() []Diagnostic {
+	var out, stack []Diagnostic
+	for _, d := range f.diagnostics {
+		switch {
+		case d.Severity != "error":
+		case d.URN != "" && !isStackURN(d.URN):
+			out = append(out, d)
+		default:
+			stack = append(stack, d)
+		}
+	}
+	if len(out) == 0 {
+		return stack
+	}
+	return out
+}
+
+// programError is an error that no resource owns: the program or its
+// language host failed.
+func (f failure) programError() bool {
+	for _, d := range f.diagnostics {
+		if d.Severity == "error" && (d.URN == "" || isStackURN(d.URN)) {
+			return true
+		}
+	}
+	return false
+}
+
+func (f failure) planViolated() bool {
+	for _, d := range f.diagnostics {
+		if d.Severity == "error" && planViolation.MatchString(d.Message) {
+			return true
+		}
+	}
+	return false
+}
+
 // classify turns a failed run into the most specific error it can.
-func classify(stack, op string, err error, urns []string) error {
+func classify(stack, op string, err error, f failure) error {
 	var ee *ExitError
 	if !errors.As(err, &ee) {
-		return &StackError{Stack: stack, Op: op, Kind: FailureCancelled, Err: err}
+		kind := FailureOther
+		if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+			kind = FailureCancelled
+		}
+		return &StackError{Stack: stack, Op: op, Kind: kind, URNs: f.urns, Diagnostics: f.errors(), Err: err}
 	}
 	if diyLock.MatchString(ee.Stderr) || cloudLock.MatchString(ee.Stderr) {
 		le := &LockedError{Stack: stack, Err: ee}
@@ -143,27 +253,31 @@ func classify(stack, op string, err error, urns []string) error {
 		}
 		return le
 	}
-	se := &StackError{Stack: stack, Op: op, URNs: urns, Err: ee}
-	switch ee.Code {
-	case exitStackNotFound:
+	se := &StackError{Stack: stack, Op: op, URNs: f.urns, Diagnostics: f.errors(), Err: ee}
+	switch {
+	case f.planViolated() || planViolation.MatchString(ee.Stderr):
+		se.Kind = FailurePlan
+		return se
+	case ee.Code == exitStackNotFound:
 		return fmt.Errorf("%s: %w: %w", stack, ErrStackNotFound, ee)
-	case exitNoChanges:
+	case ee.Code == exitNoChanges:
 		return fmt.Errorf("%s of stack %s: %w: %w", op, stack, ErrNoChanges, ee)
-	case exitConfiguration:
+	case ee.Code == exitConfiguration:
 		se.Kind = FailureProgram
-	case exitAuthentication:
+	case ee.Code == exitAuthentication:
 		se.Kind = FailureAuthentication
-	case exitResource:
+	case ee.Code == exitResource:
 		se.Kind = FailureResource
-	case exitPolicy:
+	case ee.Code == exitPolicy:
 		se.Kind = FailurePolicy
-	case exitCancelled:
+	case ee.Code == exitCancelled:
 		se.Kind = FailureCancelled
+	case len(f.urns) > 0:
+		se.Kind = FailureResource
+	case f.programError():
+		se.Kind = FailureProgram
 	default:
 		se.Kind = FailureOther
-		if len(urns) > 0 {
-			se.Kind = FailureResource
-		}
 	}
 	return se
 }

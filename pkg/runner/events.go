@@ -8,17 +8,20 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/common/apitype"
 )
 
-// Progress reports an operation's advance: Done resource steps finished out
-// of Total expected. Total is 0 when unknown (an update without a preview
-// before it, and no [ExpectedSteps]).
+// Progress reports an operation's advance: Done resources finished out of
+// Total expected. Total comes from [ExpectedSteps] (a preview's len(Steps))
+// and is never less than Done; it is 0 (unknown) without it.
 type Progress struct {
-	Done, Total int
+	// Done is how many resources have finished.
+	Done int
+	// Total is how many are expected to.
+	Total int
 	// URN and Op name the step that just finished.
 	URN string
 	Op  apitype.OpType
 }
 
-// Percent is Done out of Total as 0–100, or -1 when Total is unknown.
+// Percent is Done out of Total as 0–100, or -1 when Total is unknown (0).
 func (p Progress) Percent() int {
 	if p.Total <= 0 {
 		return -1
@@ -40,15 +43,33 @@ type collector struct {
 	mu       sync.Mutex
 	res      *Result
 	index    map[string]int // URN → position in res.Steps
+	finished map[string]bool
 	failed   []string
-	done     int
 	total    int
 	progress func(Progress)
-	summary  bool
+	redact   func(string) string
+	// preview leaves Outputs alone: a preview's are planned, not real.
+	preview bool
+	summary bool
 }
 
-func newCollector(res *Result, total int, progress func(Progress)) *collector {
-	return &collector{res: res, index: map[string]int{}, total: total, progress: progress}
+func newCollector(res *Result, total int, progress func(Progress), redact func(string) string) *collector {
+	if redact == nil {
+		redact = func(s string) string { return s }
+	}
+	return &collector{res: res, index: map[string]int{}, finished: map[string]bool{}, total: total, progress: progress, redact: redact}
+}
+
+// failure is what the collector learnt about a failure.
+func (c *collector) failure() failure {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return failure{urns: append([]string(nil), c.failed...), diagnostics: append([]Diagnostic(nil), c.res.Diagnostics...)}
+}
+
+// isStackURN reports whether urn names the stack's root resource.
+func isStackURN(urn string) bool {
+	return strings.Contains(urn, "::"+stackType+"::")
 }
 
 // primaryOp folds the engine's auxiliary steps into the step a reviewer
@@ -70,13 +91,24 @@ func (c *collector) event(ev apitype.EngineEvent) {
 		c.pre(ev.ResourcePreEvent.Metadata)
 	case ev.ResOutputsEvent != nil:
 		md := ev.ResOutputsEvent.Metadata
-		if md.Type == stackType && md.New != nil && (md.Op != apitype.OpDelete) {
-			c.res.Outputs = outputsOf(md.New.Outputs)
+		if md.Type == stackType && !c.preview {
+			switch {
+			case md.Op == apitype.OpDelete:
+				c.res.Outputs = Outputs{}
+			case md.New != nil:
+				c.res.Outputs = outputsOf(md.New.Outputs)
+			}
 		}
-		if _, primary := primaryOp(md.Op); primary {
-			c.done++
+		// A resource is done once, whatever steps it took (a replacement
+		// takes three; a preview reports the stack twice).
+		if _, primary := primaryOp(md.Op); primary && !c.finished[md.URN] {
+			c.finished[md.URN] = true
 			if c.progress != nil {
-				c.progress(Progress{Done: c.done, Total: max(c.total, c.done), URN: md.URN, Op: md.Op})
+				done, total := len(c.finished), 0
+				if c.total > 0 {
+					total = max(c.total, done)
+				}
+				c.progress(Progress{Done: done, Total: total, URN: md.URN, Op: md.Op})
 			}
 		}
 	case ev.ResOpFailedEvent != nil:
@@ -89,9 +121,9 @@ func (c *collector) event(ev apitype.EngineEvent) {
 			return
 		}
 		c.res.Diagnostics = append(c.res.Diagnostics, Diagnostic{
-			Severity: sev, URN: d.URN, Message: strings.TrimSpace(d.Message),
+			Severity: sev, URN: d.URN, Message: c.redact(strings.TrimSpace(d.Message)),
 		})
-		if sev == "error" && d.URN != "" && !strings.HasSuffix(d.URN, "::"+stackType+"::"+lastName(d.URN)) {
+		if sev == "error" && d.URN != "" && !isStackURN(d.URN) {
 			c.fail(d.URN)
 		}
 	case ev.SummaryEvent != nil:
@@ -105,13 +137,6 @@ func (c *collector) event(ev apitype.EngineEvent) {
 		// itself is the sign the engine finished.
 		c.res.Succeeded = s.Result == "" || s.Result == apitype.OperationResultSucceeded
 	}
-}
-
-func lastName(urn string) string {
-	if i := strings.LastIndex(urn, "::"); i >= 0 {
-		return urn[i+2:]
-	}
-	return urn
 }
 
 func (c *collector) pre(md apitype.StepEventMetadata) {

@@ -83,7 +83,9 @@ func (r *Runner) run(ctx context.Context, inv invocation, onEvent func(apitype.E
 	var stdoutW *auth.RedactWriter
 	switch {
 	case inv.quiet:
-		stdoutW = r.redact.Writer(&stdout)
+		// Machine-readable output (a stack export with its secrets shown)
+		// stays in memory and must keep its values: no redaction here.
+		stdoutW = auth.NewRedactor().Writer(&stdout)
 	case inv.capture:
 		stdoutW = r.redact.Writer(io.MultiWriter(logW, &stdout))
 	default:

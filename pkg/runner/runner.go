@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"strings"
@@ -70,6 +71,7 @@ type opOptions struct {
 	expectedSteps   int
 	message         string
 	removeStack     bool
+	lockWait        time.Duration
 }
 
 // CreateStack creates the stack when it does not exist yet. Selecting an
@@ -104,9 +106,16 @@ func ExpectedSteps(n int) OpOption { return func(o *opOptions) { o.expectedSteps
 // Message sets the update's message, shown in the stack's history.
 func Message(msg string) OpOption { return func(o *opOptions) { o.message = msg } }
 
-// RemoveStack makes [Runner.Destroy] remove the stack itself once its
-// resources are gone, as a review stack wants.
+// RemoveStack makes [Runner.Destroy] remove the stack itself, its history
+// and its Pulumi.<stack>.yaml once its resources are gone, as a review stack
+// wants; in the same process (`destroy --remove`).
 func RemoveStack() OpOption { return func(o *opOptions) { o.removeStack = true } }
+
+// WaitForLock makes an operation that finds its stack locked by another
+// update try again, with backoff (0.25 s doubling up to 5 s, with jitter),
+// until it gets the stack or d has passed since it began; then it returns
+// the last [*LockedError]. Cancelling the context stops the wait at once.
+func WaitForLock(d time.Duration) OpOption { return func(o *opOptions) { o.lockWait = d } }
 
 func collect(opts []OpOption) opOptions {
 	var o opOptions
@@ -141,14 +150,15 @@ func (r *Runner) CreateStack(ctx context.Context, stack string) error {
 // see [Runner.Outputs]).
 func (r *Runner) Up(ctx context.Context, stack string, opts ...OpOption) (*Result, error) {
 	o := collect(opts)
-	args := []string{"up", "--yes", "--stack", stack}
+	// No preview phase: it would run the program twice. With a plan the
+	// engine checks every step against the plan as it goes, so a preview
+	// adds nothing there either.
+	args := []string{"up", "--yes", "--skip-preview", "--stack", stack}
 	env := map[string]string{}
 	if o.plan != "" {
 		// `up --plan` is hidden behind the experimental switch.
 		args = append(args, "--plan", o.plan)
 		env["PULUMI_EXPERIMENTAL"] = "true"
-	} else {
-		args = append(args, "--skip-preview")
 	}
 	return r.operation(ctx, "update", stack, args, env, o, false)
 }
@@ -165,10 +175,28 @@ func (r *Runner) Preview(ctx context.Context, stack string, opts ...OpOption) (*
 	}
 	res, err := r.operation(ctx, "preview", stack, args, env, o, true)
 	if res != nil {
+		res.Diff = reviewerDiff(res.Diff)
 		res.Fingerprint = Fingerprint(res.Steps)
-		res.PlanFile = o.savePlan
+		if err == nil {
+			res.PlanFile = o.savePlan
+		}
 	}
 	return res, err
+}
+
+// reviewerDiff drops the CLI's advice on how to apply a saved plan: the
+// runner applies it, and a reviewer has nothing to run.
+func reviewerDiff(text string) string {
+	lines := strings.SplitAfter(text, "\n")
+	out := lines[:0]
+	for _, l := range lines {
+		t := strings.TrimSpace(l)
+		if strings.HasPrefix(t, "Update plan written to ") || strings.HasPrefix(t, "Run `pulumi up --plan=") {
+			continue
+		}
+		out = append(out, l)
+	}
+	return strings.Join(out, "")
 }
 
 // Refresh reads the real state of stack's resources into its state.
@@ -183,14 +211,22 @@ func (r *Runner) Destroy(ctx context.Context, stack string, opts ...OpOption) (*
 	o := collect(opts)
 	o.create = false
 	o.refresh = false
-	res, err := r.operation(ctx, "destroy", stack, []string{"destroy", "--yes", "--skip-preview", "--stack", stack}, nil, o, false)
-	if err != nil || !o.removeStack {
-		return res, err
+	args := []string{"destroy", "--yes", "--skip-preview", "--stack", stack}
+	if o.removeStack {
+		args = append(args, "--remove")
 	}
-	if _, err := r.run(ctx, invocation{args: []string{"stack", "rm", "--yes", "--stack", stack}}, nil); err != nil {
-		return res, classify(stack, "stack rm", err, nil)
+	return r.operation(ctx, "destroy", stack, args, nil, o, false)
+}
+
+// Cancel cancels the update running on stack (`pulumi cancel`): on Pulumi
+// Cloud it ends the update; on a self-managed backend it removes the stack's
+// lock. Only for an update whose process died: a running one is cancelled by
+// cancelling the context of its call.
+func (r *Runner) Cancel(ctx context.Context, stack string) error {
+	if _, err := r.run(ctx, invocation{args: []string{"cancel", "--yes", "--stack", stack}}, nil); err != nil {
+		return classify(stack, "cancel", err, failure{})
 	}
-	return res, nil
+	return nil
 }
 
 // operation runs one engine operation with its events parsed, creating the
@@ -215,19 +251,54 @@ func (r *Runner) operation(ctx context.Context, op, stack string, args []string,
 	env["PULUMI_DEBUG_COMMANDS"] = "true"
 	inv := invocation{args: args, env: env, events: true, capture: capture}
 
-	res, err := r.once(ctx, op, stack, inv, o)
+	res, err := r.lockAware(ctx, op, stack, inv, o)
 	if o.create && errors.Is(err, ErrStackNotFound) {
 		if err := r.CreateStack(ctx, stack); err != nil {
 			return nil, err
 		}
-		res, err = r.once(ctx, op, stack, inv, o)
+		res, err = r.lockAware(ctx, op, stack, inv, o)
 	}
 	return res, err
 }
 
+// Lock waits back off from 0.25 s up to 5 s.
+const (
+	lockBackoffMin = 250 * time.Millisecond
+	lockBackoffMax = 5 * time.Second
+)
+
+// lockAware runs the operation once, or with [WaitForLock] again while the
+// stack is locked, until the deadline.
+func (r *Runner) lockAware(ctx context.Context, op, stack string, inv invocation, o opOptions) (*Result, error) {
+	deadline := time.Now().Add(o.lockWait)
+	backoff := lockBackoffMin
+	for attempt := 1; ; attempt++ {
+		res, err := r.once(ctx, op, stack, inv, o)
+		if o.lockWait <= 0 || !IsLocked(err) {
+			return res, err
+		}
+		left := time.Until(deadline)
+		if left <= 0 {
+			return res, fmt.Errorf("runner: stack %s still locked after waiting %s (%d attempts): %w", stack, o.lockWait, attempt, err)
+		}
+		// Full jitter keeps two waiting steps from retrying in step.
+		wait := min(backoff/2+rand.N(backoff/2+1), left)
+		r.opts.logger.InfoContext(ctx, "stack locked; waiting", "stack", stack, "wait", wait, "attempt", attempt)
+		t := time.NewTimer(wait)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return res, &StackError{Stack: stack, Op: op, Kind: FailureCancelled, Err: fmt.Errorf("waiting for the lock: %w", ctx.Err())}
+		case <-t.C:
+		}
+		backoff = min(backoff*2, lockBackoffMax)
+	}
+}
+
 func (r *Runner) once(ctx context.Context, op, stack string, inv invocation, o opOptions) (*Result, error) {
 	res := &Result{Stack: stack}
-	c := newCollector(res, o.expectedSteps, r.opts.progress)
+	c := newCollector(res, o.expectedSteps, r.opts.progress, r.redact.String)
+	c.preview = op == "preview"
 	start := time.Now()
 	out, err := r.run(ctx, inv, c.event)
 	res.Duration = time.Since(start)
@@ -243,10 +314,11 @@ func (r *Runner) once(ctx context.Context, op, stack string, inv invocation, o o
 			r.opts.logger.WarnContext(ctx, "pulumi exited non-zero after a successful update with a plan; trusting the engine's summary", "exit", ee.Code)
 			return res, nil
 		}
-		return res, classify(stack, op, err, c.failed)
+		return res, classify(stack, op, err, c.failure())
 	}
 	if c.summary && !res.Succeeded {
-		return res, &StackError{Stack: stack, Op: op, Kind: FailureOther, URNs: c.failed, Err: errors.New("the engine reported the operation failed")}
+		f := c.failure()
+		return res, &StackError{Stack: stack, Op: op, Kind: FailureOther, URNs: f.urns, Diagnostics: f.errors(), Err: errors.New("the engine reported the operation failed")}
 	}
 	return res, nil
 }
@@ -298,7 +370,7 @@ func (r *Runner) SetConfig(ctx context.Context, stack string, values []ConfigVal
 			args = append(args, flag, v.Key+"="+v.Value)
 		}
 		if _, err := r.run(ctx, invocation{args: args}, nil); err != nil {
-			return classify(stack, "config set-all", err, nil)
+			return classify(stack, "config set-all", err, failure{})
 		}
 	}
 	return nil
@@ -310,7 +382,7 @@ func (r *Runner) SetConfig(ctx context.Context, stack string, values []ConfigVal
 func (r *Runner) Outputs(ctx context.Context, stack string) (Outputs, error) {
 	out, err := r.run(ctx, invocation{args: []string{"stack", "export", "--show-secrets", "--stack", stack}, quiet: true}, nil)
 	if err != nil {
-		return nil, classify(stack, "stack export", err, nil)
+		return nil, classify(stack, "stack export", err, failure{})
 	}
 	var dep apitype.UntypedDeployment
 	if err := json.Unmarshal([]byte(out.stdout), &dep); err != nil {
