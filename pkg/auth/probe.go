@@ -139,18 +139,15 @@ func (c *Client) probe(ctx context.Context, r *Report, token string) {
 	}
 
 	kid := r.Claims.KeyID
-	fresh := false
 	if e.keys == nil || (kid != "" && len(e.keys.Key(kid)) == 0) {
 		keys, ok := c.fetchKeys(ctx, r, e.jwksURI, token)
 		if !ok {
 			return
 		}
-		e.keys, fresh = keys, true
+		e.keys = keys
 	} else {
 		r.Hops = append(r.Hops, Hop{Step: "keys", URL: e.jwksURI, Cached: true})
 	}
-	_ = fresh
-
 	var candidates []jose.JSONWebKey
 	if kid != "" {
 		candidates = e.keys.Key(kid)
