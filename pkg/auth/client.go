@@ -22,6 +22,10 @@ type Client struct {
 	o options
 }
 
+// defaultHTTPClient is shared by Clients without WithHTTPClient, so that
+// they share the process's discovery cache too (it is keyed by client).
+var defaultHTTPClient = &http.Client{Timeout: DefaultTimeout}
+
 // New returns a Client configured by opts.
 func New(opts ...Option) (*Client, error) {
 	o := defaultOptions()
@@ -34,7 +38,7 @@ func New(opts ...Option) (*Client, error) {
 		}
 	}
 	if o.httpClient == nil {
-		o.httpClient = &http.Client{Timeout: DefaultTimeout}
+		o.httpClient = defaultHTTPClient
 	}
 	return &Client{o: o}, nil
 }

@@ -14,6 +14,17 @@
 // scrub everything that passes through them, including secrets split across
 // writes and common encodings of each secret.
 //
+// A deploy step uses one [Client]:
+//
+//	c, err := auth.New(auth.WithLogger(log), auth.WithRedactor(red),
+//		auth.WithOnToken(func(tok string) { octo.Mask(tok) }))
+//	cr, err := c.LoginOIDC(ctx, jwt, auth.ExchangeRequest{Organization: org}, "the Octopus account X")
+//	// or c.LoginToken(ctx, token, source), or c.SelfManaged(backendURL, os.Getenv)
+//	defer cr.Close()
+//	cmd.Env = cr.Apply(os.Environ())
+//
+// and `oidc check` prints c.Check(ctx, jwt, auth.Audience(org)).
+//
 // Package authtest provides fakes of an OIDC issuer and of the Pulumi Cloud
 // API for tests.
 package auth
