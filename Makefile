@@ -72,16 +72,22 @@ $(LOCALFILE_TARBALL): $(PROVIDER_BIN)/pulumi-resource-localfile
 vet:
 	go vet ./...
 	cd tools && go vet ./...
-	cd tools/yaml && go vet ./...
 
 .PHONY: test
 test: toolchain vet
 	go test -race -count=1 ./...
 	cd tools && go test -race -count=1 ./...
 
+# The demo keeps its state and PULUMI_HOME in one temp folder, so a second
+# run is an update with no changes. Its provider plugin is installed from the
+# tarball, as on an air-gapped worker.
+DEMO ?= $(or $(TMPDIR),/tmp)/octopulumi-demo
+
 .PHONY: demo
 demo: toolchain
-	go run ./examples/deploy-step
+	PULUMI_HOME=$(DEMO)/home pulumi plugin install resource localfile $(LOCALFILE_VERSION) \
+	  --file $(LOCALFILE_TARBALL) --non-interactive >/dev/null
+	go run ./examples/deploy-step -work $(DEMO)
 
 .PHONY: clean
 clean:

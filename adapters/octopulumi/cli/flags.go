@@ -1,0 +1,108 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+	"os"
+
+	"github.com/spf13/cobra"
+
+	"github.com/octopulumi/octopulumi/pkg/octoenv"
+	"github.com/octopulumi/octopulumi/pkg/step"
+)
+
+// stepFlags are the flags of every command that runs a step: where the
+// program and the state are, and where the Octopus variables come from.
+type stepFlags struct {
+	program     string
+	backend     string
+	pulumi      string
+	pulumiHome  string
+	varsJSON    string
+	secretsJSON string
+	vars        []string
+	sensitive   []string
+	org         string
+	project     string
+	environment string
+	stack       string
+}
+
+func (f *stepFlags) register(cmd *cobra.Command, a *app) {
+	fl := cmd.Flags()
+	fl.StringVar(&f.program, "program", ".", "the Pulumi program's folder (holding Pulumi.yaml)")
+	fl.StringVar(&f.backend, "backend", a.getenv("PULUMI_BACKEND_URL"), "state backend: a Pulumi Cloud URL, or file://, s3://, azblob://, gs:// (default $PULUMI_BACKEND_URL, else "+step.DefaultBackend+")")
+	fl.StringVar(&f.pulumi, "pulumi", "", "the pulumi binary (default: the one on PATH)")
+	fl.StringVar(&f.pulumiHome, "pulumi-home", a.getenv("PULUMI_HOME"), "PULUMI_HOME for pulumi, where plugins live (default $PULUMI_HOME, else ~/.pulumi)")
+	fl.StringVar(&f.varsJSON, "variables-json", "", "a JSON object of Octopus variables, from a file or - for stdin (e.g. $OctopusParameters | ConvertTo-Json)")
+	fl.StringVar(&f.secretsJSON, "sensitive-json", "", "a JSON object of sensitive Octopus variables, from a file or - for stdin")
+	fl.StringArrayVar(&f.vars, "var", nil, "an Octopus variable as Name=Value (repeatable; wins over JSON and the environment)")
+	fl.StringArrayVar(&f.sensitive, "sensitive", nil, "the name of a sensitive variable (repeatable)")
+	fl.StringVar(&f.org, "org", "", "the Pulumi organization (sets "+octoenv.VarOrganization+")")
+	fl.StringVar(&f.project, "octopus-project", "", "the Octopus project name (sets "+octoenv.VarProjectName+")")
+	fl.StringVar(&f.environment, "environment", "", "the Octopus environment name (sets "+octoenv.VarEnvironmentName+")")
+	fl.StringVar(&f.stack, "stack", "", "the stack, overriding the template (sets "+octoenv.VarStack+")")
+}
+
+// load reads the variables from JSON, the environment and the flags, in
+// that precedence.
+func (f *stepFlags) load(ctx context.Context, a *app) (*octoenv.Variables, error) {
+	opts := []octoenv.Option{octoenv.WithEnviron(a.io.Environ), octoenv.WithSensitiveNames(f.sensitive...)}
+	for _, src := range []struct {
+		path      string
+		sensitive bool
+	}{{f.varsJSON, false}, {f.secretsJSON, true}} {
+		if src.path == "" {
+			continue
+		}
+		r := a.io.In
+		if src.path != "-" {
+			file, err := os.Open(src.path)
+			if err != nil {
+				return nil, fmt.Errorf("reading variables: %w", err)
+			}
+			defer file.Close()
+			r = file
+		}
+		if src.sensitive {
+			opts = append(opts, octoenv.WithSensitiveJSON(r))
+		} else {
+			opts = append(opts, octoenv.WithJSON(r))
+		}
+	}
+	explicit, err := octoenv.ParsePairs(f.vars, false)
+	if err != nil {
+		return nil, &usageError{err}
+	}
+	for name, value := range map[string]string{
+		octoenv.VarOrganization:    f.org,
+		octoenv.VarProjectName:     f.project,
+		octoenv.VarEnvironmentName: f.environment,
+		octoenv.VarStack:           f.stack,
+	} {
+		if value != "" {
+			explicit = append(explicit, octoenv.Variable{Name: name, Value: value})
+		}
+	}
+	opts = append(opts, octoenv.WithVariables(explicit...))
+	return octoenv.Load(ctx, opts...)
+}
+
+// prepare loads the variables and prepares the step's session.
+func (f *stepFlags) prepare(ctx context.Context, a *app) (*step.Session, error) {
+	vars, err := f.load(ctx, a)
+	if err != nil {
+		return nil, err
+	}
+	return step.Prepare(ctx, step.Config{
+		Program:    f.program,
+		Vars:       vars,
+		Backend:    f.backend,
+		Pulumi:     f.pulumi,
+		PulumiHome: f.pulumiHome,
+		Environ:    a.io.Environ,
+		Log:        a.io.Out,
+		Messages:   a.messages,
+		Logger:     a.logger(),
+	})
+}

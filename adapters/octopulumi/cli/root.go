@@ -1,0 +1,98 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/octopulumi/octopulumi/pkg/octoenv"
+)
+
+// IO is the command's world: its streams and environment.
+type IO struct {
+	In      io.Reader
+	Out     io.Writer
+	Err     io.Writer
+	Environ []string
+}
+
+// app is what every command shares.
+type app struct {
+	io       IO
+	messages *octoenv.Writer
+	verbose  bool
+}
+
+func (a *app) logger() *slog.Logger {
+	if !a.verbose {
+		return slog.New(slog.DiscardHandler)
+	}
+	return slog.New(slog.NewTextHandler(a.io.Err, &slog.HandlerOptions{Level: slog.LevelDebug}))
+}
+
+func (a *app) getenv(name string) string {
+	for _, kv := range a.io.Environ {
+		if k, v, ok := strings.Cut(kv, "="); ok && k == name {
+			return v
+		}
+	}
+	return ""
+}
+
+// Main runs the command with args and returns the process exit code. A
+// failure is reported as an Octopus resultMessage, so the task log shows
+// why the step failed.
+func Main(ctx context.Context, args []string, stdio IO) int {
+	a := &app{io: stdio, messages: octoenv.NewWriter(stdio.Out)}
+	root := newRoot(a)
+	root.SetArgs(args)
+	root.SetIn(stdio.In)
+	root.SetOut(stdio.Out)
+	root.SetErr(stdio.Err)
+	err := root.ExecuteContext(ctx)
+	if err == nil {
+		return 0
+	}
+	var usage *usageError
+	if errors.As(err, &usage) {
+		fmt.Fprintf(stdio.Err, "error: %v\n", err)
+		return 2
+	}
+	msg := err.Error()
+	if ctx.Err() != nil {
+		msg = "cancelled: " + msg
+	}
+	fmt.Fprintf(stdio.Err, "error: %s\n", msg)
+	_ = a.messages.ResultMessage(msg)
+	return 1
+}
+
+// usageError is a command line that cannot be run as given.
+type usageError struct{ err error }
+
+func (e *usageError) Error() string { return e.err.Error() }
+func (e *usageError) Unwrap() error { return e.err }
+
+func newRoot(a *app) *cobra.Command {
+	root := &cobra.Command{
+		Use:   "octopulumi",
+		Short: "Run Pulumi as a step of an Octopus Deploy deployment",
+		Long: `octopulumi runs Pulumi in an Octopus Deploy step: it reads the Octopus
+variables, logs in to the Pulumi backend, selects or creates the stack for the
+environment, runs Pulumi, and reports back with Octopus service messages
+(output variables, artifacts, progress, failure).`,
+		SilenceUsage:  true,
+		SilenceErrors: true,
+	}
+	root.PersistentFlags().BoolVarP(&a.verbose, "verbose", "v", false, "log the library's own diagnostics to stderr")
+	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return &usageError{err} })
+	root.AddCommand(
+		newDeployCmd(a),
+	)
+	return root
+}

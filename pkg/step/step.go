@@ -1,0 +1,302 @@
+package step
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+
+	"gopkg.in/yaml.v3"
+
+	"github.com/octopulumi/octopulumi/pkg/auth"
+	"github.com/octopulumi/octopulumi/pkg/octoenv"
+	"github.com/octopulumi/octopulumi/pkg/runner"
+)
+
+// DefaultBackend is where stacks live unless the step says otherwise.
+const DefaultBackend = "https://api.pulumi.com"
+
+// selfManagedOrg is the only organization a self-managed backend knows.
+const selfManagedOrg = "organization"
+
+// Config is what one step needs besides the Octopus variables.
+type Config struct {
+	// Program is the Pulumi project folder (holding Pulumi.yaml).
+	Program string
+	// Vars are the Octopus variables (see octoenv.Load).
+	Vars *octoenv.Variables
+	// Backend is the state backend: a Pulumi Cloud API URL (default
+	// [DefaultBackend]) or file://, s3://, azblob://, gs://.
+	Backend string
+	// Pulumi is the CLI binary; empty means the one on PATH.
+	Pulumi string
+	// PulumiHome is PULUMI_HOME, where plugins live; empty means ~/.pulumi.
+	PulumiHome string
+	// Environ is the environment the step runs in (os.Environ()); pulumi
+	// inherits from it what runner.DefaultInherit allows.
+	Environ []string
+	// Log receives Pulumi's human log, redacted: the Octopus task log.
+	Log io.Writer
+	// Messages receives the Octopus service messages.
+	Messages *octoenv.Writer
+	// Logger gets the library's own diagnostics; nil discards them.
+	Logger *slog.Logger
+	// Auth adds options for the Pulumi Cloud client (base URL, HTTP client).
+	Auth []auth.Option
+	// Runner adds options for the runner (grace period, extra environment).
+	Runner []runner.Option
+}
+
+// Session is a prepared step: the context, the stack, credentials and a
+// runner. Close it to remove the per-run credentials folder.
+type Session struct {
+	Context *octoenv.Context
+	// Stack is the fully qualified stack name the step works on.
+	Stack       string
+	Runner      *runner.Runner
+	Credentials *auth.Credentials
+
+	messages *octoenv.Writer
+	log      io.Writer
+	logger   *slog.Logger
+}
+
+// Prepare reads the variables into a context, logs in to the backend and
+// makes the runner. Every problem with the variables is reported at once.
+func Prepare(ctx context.Context, cfg Config) (*Session, error) {
+	if cfg.Vars == nil {
+		return nil, errors.New("step: no Octopus variables given")
+	}
+	if cfg.Messages == nil {
+		cfg.Messages = octoenv.NewWriter(io.Discard)
+	}
+	if cfg.Log == nil {
+		cfg.Log = io.Discard
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	if cfg.Backend == "" {
+		cfg.Backend = DefaultBackend
+	}
+	project, err := projectName(cfg.Program)
+	if err != nil {
+		return nil, err
+	}
+	octx, err := newContext(cfg, project)
+	if err != nil {
+		return nil, err
+	}
+	stack := octx.Stack
+	if stack.Project != "" && stack.Project != project {
+		return nil, fmt.Errorf("step: the stack's project %q (from %s) is not the program's project %q (Pulumi.yaml): Pulumi requires them to match; set %s to %q or leave it unset",
+			stack.Project, octoenv.VarProject, project, octoenv.VarProject, project)
+	}
+
+	creds, err := login(ctx, cfg, octx)
+	if err != nil {
+		return nil, err
+	}
+	for _, w := range creds.Warnings {
+		fmt.Fprintf(cfg.Log, "warning: %s\n", w)
+	}
+	r, err := newRunner(cfg, creds)
+	if err != nil {
+		creds.Close()
+		return nil, err
+	}
+	return &Session{
+		Context:     octx,
+		Stack:       stack.String(),
+		Runner:      r,
+		Credentials: creds,
+		messages:    cfg.Messages,
+		log:         cfg.Log,
+		logger:      cfg.Logger,
+	}, nil
+}
+
+// Close removes the per-run credentials folder.
+func (s *Session) Close() error { return s.Credentials.Close() }
+
+func projectName(dir string) (string, error) {
+	if dir == "" {
+		return "", errors.New("step: no Pulumi program folder given")
+	}
+	for _, name := range []string{"Pulumi.yaml", "Pulumi.yml"} {
+		path := filepath.Join(dir, name)
+		if _, err := os.Stat(path); err != nil {
+			continue
+		}
+		// Only the name is needed: the CLI validates the rest itself.
+		raw, err := os.ReadFile(path)
+		if err != nil {
+			return "", fmt.Errorf("step: reading %s: %w", path, err)
+		}
+		var proj struct {
+			Name string `yaml:"name"`
+		}
+		if err := yaml.Unmarshal(raw, &proj); err != nil {
+			return "", fmt.Errorf("step: %s is not valid YAML: %w", path, err)
+		}
+		if proj.Name == "" {
+			return "", fmt.Errorf("step: %s has no project name (name:)", path)
+		}
+		return proj.Name, nil
+	}
+	return "", fmt.Errorf("step: %s holds no Pulumi.yaml: point the step at the Pulumi program's folder", dir)
+}
+
+// newContext builds the Octopus context, defaulting the stack's project to
+// the program's and, on a self-managed backend, its organization to the
+// only one such a backend has.
+func newContext(cfg Config, project string) (*octoenv.Context, error) {
+	var defaults []octoenv.Variable
+	if _, ok := cfg.Vars.Lookup(octoenv.VarProject); !ok {
+		defaults = append(defaults, octoenv.Variable{Name: octoenv.VarProject, Value: project})
+	}
+	if _, ok := cfg.Vars.Lookup(octoenv.VarOrganization); !ok && auth.IsSelfManaged(cfg.Backend) {
+		defaults = append(defaults, octoenv.Variable{Name: octoenv.VarOrganization, Value: selfManagedOrg})
+	}
+	vars := cfg.Vars
+	if len(defaults) > 0 {
+		var err error
+		if vars, err = octoenv.Merge(nil, defaults, cfg.Vars.All()); err != nil {
+			return nil, err
+		}
+	}
+	return octoenv.NewContext(vars)
+}
+
+func login(ctx context.Context, cfg Config, octx *octoenv.Context) (*auth.Credentials, error) {
+	vars := octx.Vars
+	client, err := auth.New(append([]auth.Option{auth.WithLogger(cfg.Logger)}, cfg.Auth...)...)
+	if err != nil {
+		return nil, err
+	}
+	if auth.IsSelfManaged(cfg.Backend) {
+		getenv := func(name string) string {
+			if name == auth.EnvConfigPassphrase {
+				if v, ok := vars.Get(octoenv.VarConfigPassphrase); ok {
+					return v
+				}
+			}
+			return lookup(cfg.Environ, name)
+		}
+		return client.SelfManaged(cfg.Backend, getenv)
+	}
+	switch {
+	case vars.Value(octoenv.VarOIDCToken) != "":
+		q := auth.ExchangeRequest{Organization: octx.Organization}
+		return client.LoginOIDC(ctx, vars.Value(octoenv.VarOIDCToken), q, "the variable "+octoenv.VarOIDCToken)
+	case vars.Value(octoenv.VarAccessToken) != "":
+		return client.LoginToken(ctx, vars.Value(octoenv.VarAccessToken), "the variable "+octoenv.VarAccessToken)
+	default:
+		return nil, fmt.Errorf("step: the backend %s needs a Pulumi access token: set %s (a sensitive variable), or %s to an Octopus OIDC token (#{YourAccount.OpenIdConnect.Jwt})",
+			cfg.Backend, octoenv.VarAccessToken, octoenv.VarOIDCToken)
+	}
+}
+
+func lookup(environ []string, name string) string {
+	for _, kv := range environ {
+		if k, v, ok := strings.Cut(kv, "="); ok && k == name {
+			return v
+		}
+	}
+	return ""
+}
+
+func newRunner(cfg Config, creds *auth.Credentials) (*runner.Runner, error) {
+	opts := []runner.Option{
+		runner.WithBackend(creds.BackendURL),
+		runner.WithCredentialsPath(creds.CredentialsDir()),
+		runner.WithLog(cfg.Log),
+		runner.WithLogger(cfg.Logger),
+		runner.WithSecrets(cfg.Vars.SensitiveValues()...),
+		runner.WithProgress(func(p runner.Progress) {
+			if pct := p.Percent(); pct >= 0 {
+				_ = cfg.Messages.Progress(pct, fmt.Sprintf("%d of %d resources", p.Done, p.Total))
+			}
+		}),
+	}
+	if creds.Token != "" {
+		opts = append(opts, runner.WithAccessToken(creds.Token))
+	}
+	if cfg.Pulumi != "" {
+		opts = append(opts, runner.WithPulumi(cfg.Pulumi))
+	}
+	if cfg.PulumiHome != "" {
+		opts = append(opts, runner.WithPulumiHome(cfg.PulumiHome))
+	}
+	if pass, ok := cfg.Vars.Get(octoenv.VarConfigPassphrase); ok && pass != "" {
+		opts = append(opts, runner.WithEnv(map[string]string{auth.EnvConfigPassphrase: pass}))
+	}
+	return runner.New(cfg.Program, append(opts, cfg.Runner...)...)
+}
+
+// Deploy applies the stack's config from the variables, creates or updates
+// the stack, and publishes its outputs as Octopus output variables.
+func (s *Session) Deploy(ctx context.Context) (*runner.Result, error) {
+	if err := s.applyConfig(ctx); err != nil {
+		return nil, err
+	}
+	res, err := s.Runner.Up(ctx, s.Stack, runner.CreateStack())
+	if err != nil {
+		return res, err
+	}
+	if err := s.publishOutputs(ctx, res.Outputs); err != nil {
+		return res, err
+	}
+	return res, nil
+}
+
+// applyConfig sets the Pulumi.Config.* variables on the stack, creating it
+// first when it does not exist yet.
+func (s *Session) applyConfig(ctx context.Context) error {
+	if len(s.Context.Config) == 0 {
+		return nil
+	}
+	values := make([]runner.ConfigValue, len(s.Context.Config))
+	for i, c := range s.Context.Config {
+		values[i] = runner.ConfigValue{Key: c.Key, Value: c.Value, Secret: c.Secret, Path: c.Path}
+	}
+	err := s.Runner.SetConfig(ctx, s.Stack, values)
+	if errors.Is(err, runner.ErrStackNotFound) {
+		if err = s.Runner.CreateStack(ctx, s.Stack); err == nil {
+			err = s.Runner.SetConfig(ctx, s.Stack, values)
+		}
+	}
+	return err
+}
+
+// publishOutputs writes every stack output as an output variable. Secret
+// values are not in the update's events: they are read once more, only
+// when the stack has any.
+func (s *Session) publishOutputs(ctx context.Context, outs runner.Outputs) error {
+	for _, o := range outs {
+		if o.Secret {
+			var err error
+			if outs, err = s.Runner.Outputs(ctx, s.Stack); err != nil {
+				return err
+			}
+			break
+		}
+	}
+	names := make([]string, 0, len(outs))
+	for name := range outs {
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	for _, name := range names {
+		o := outs[name]
+		if err := s.messages.SetVariable(name, o.Text(), o.Secret); err != nil {
+			return fmt.Errorf("step: publishing output %q: %w", name, err)
+		}
+	}
+	return nil
+}
