@@ -153,7 +153,7 @@ var accentFold = func() map[rune]string {
 // as a *ValidationError naming the variables involved.
 func (c *Context) StackFromTemplate(template string) (StackRef, error) {
 	var ps problems
-	ref := expandStackTemplate(c, template, VarStackTemplate, &ps)
+	ref := expandStackTemplate(c, template, "the stack template", &ps)
 	if len(ps) > 0 {
 		return StackRef{}, &ValidationError{Problems: ps}
 	}
@@ -235,7 +235,7 @@ func expandPart(c *Context, part, template, source, label string, ps *problems) 
 		}
 		for i := 0; i < len(literal); i++ {
 			if !nameByte(literal[i]) {
-				ps.add(VarStackTemplate, "%s (%s): the %s part has the character %q, which Pulumi does not accept in names", source, template, label, literal[i])
+				ps.add(VarStackTemplate, "%q: the %s part has the character %q, which Pulumi does not accept in names", template, label, literal[i])
 				return "", false
 			}
 		}
@@ -245,7 +245,7 @@ func expandPart(c *Context, part, template, source, label string, ps *problems) 
 		}
 		end := strings.IndexByte(rest[open:], '}')
 		if end < 0 {
-			ps.add(VarStackTemplate, "%s (%s): '{' without a matching '}'", source, template)
+			ps.add(VarStackTemplate, "%q has '{' without a matching '}'", template)
 			return "", false
 		}
 		placeholder := rest[open+1 : open+end]
@@ -259,7 +259,7 @@ func expandPart(c *Context, part, template, source, label string, ps *problems) 
 	}
 	s := b.String()
 	if s == "" {
-		ps.add(VarStackTemplate, "%s (%s): the %s part is empty", source, template, label)
+		ps.add(VarStackTemplate, "%q: the %s part is empty", template, label)
 		return "", false
 	}
 	if len(s) > MaxNameLength {
@@ -305,7 +305,7 @@ func placeholderValue(c *Context, placeholder, template, source string, ps *prob
 	case "space":
 		return octopus(c.Space, VarSpaceName, false, "")
 	default:
-		ps.add(VarStackTemplate, "%s (%s) has the unknown placeholder {%s}; use {org}, {project}, {environment}, {tenant} or {space}", source, template, placeholder)
+		ps.add(VarStackTemplate, "%q has the unknown placeholder {%s}; use {org}, {project}, {environment}, {tenant} or {space}", template, placeholder)
 		return "", false
 	}
 }
