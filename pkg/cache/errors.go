@@ -1,0 +1,65 @@
+package cache
+
+import (
+	"errors"
+	"fmt"
+)
+
+// Sentinels for expected outcomes; test with errors.Is.
+var (
+	// ErrInvalidManifest matches a [ManifestError].
+	ErrInvalidManifest = errors.New("invalid plugin manifest")
+	// ErrIntegrity matches an [IntegrityError]: content did not match its
+	// recorded size or SHA-256.
+	ErrIntegrity = errors.New("plugin integrity check failed")
+	// ErrNotInBundle matches a [MissingError]: a manifest plugin is not in
+	// the bundle or folder being restored.
+	ErrNotInBundle = errors.New("plugin not in bundle")
+)
+
+// ManifestError is a manifest (or a bundle index) that fails validation.
+// Field names the offending JSON field, e.g. `plugins[1].version`.
+type ManifestError struct {
+	Source string // the file, when known
+	Field  string
+	Reason string
+}
+
+func (e *ManifestError) Error() string {
+	src := "plugin manifest"
+	if e.Source != "" {
+		src = e.Source
+	}
+	return fmt.Sprintf("%s: field %q: %s", src, e.Field, e.Reason)
+}
+
+func (e *ManifestError) Is(target error) bool { return target == ErrInvalidManifest }
+
+// IntegrityError is content that is not what its manifest, bundle index or
+// cache entry says it is: truncated, tampered with or corrupt.
+type IntegrityError struct {
+	Plugin string // "<kind>-<name>-v<version>"
+	File   string // path inside the plugin folder or archive, when known
+	Reason string // e.g. "size 12 bytes, want 53390312"
+}
+
+func (e *IntegrityError) Error() string {
+	if e.File != "" {
+		return fmt.Sprintf("plugin %s: %s: %s (rebuild the bundle or re-download the plugin)", e.Plugin, e.File, e.Reason)
+	}
+	return fmt.Sprintf("plugin %s: %s (rebuild the bundle or re-download the plugin)", e.Plugin, e.Reason)
+}
+
+func (e *IntegrityError) Is(target error) bool { return target == ErrIntegrity }
+
+// MissingError is a manifest plugin that a bundle or folder does not hold.
+type MissingError struct {
+	Plugin string
+	Source string
+}
+
+func (e *MissingError) Error() string {
+	return fmt.Sprintf("plugin %s is in the manifest but not in %s: rebuild the bundle from the current manifest", e.Plugin, e.Source)
+}
+
+func (e *MissingError) Is(target error) bool { return target == ErrNotInBundle }

@@ -1,0 +1,234 @@
+package cache
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path"
+	"path/filepath"
+	"slices"
+	"strings"
+)
+
+// fileRecord is one file, folder or symlink inside a plugin folder.
+type fileRecord struct {
+	// Path is slash-separated and relative to the plugin folder.
+	Path string `json:"path"`
+	// Type is "file", "dir" or "symlink".
+	Type string `json:"type"`
+	// Mode is 0755 (executable or folder) or 0644; modes are normalized so
+	// that bundles do not depend on umasks.
+	Mode   uint32 `json:"mode,omitempty"`
+	Size   int64  `json:"size,omitempty"`
+	SHA256 string `json:"sha256,omitempty"`
+	Target string `json:"target,omitempty"`
+}
+
+// entryRecord is one plugin's folder: what a bundle index lists per plugin,
+// and what <dir>.octopulumi.json keeps beside a plugin we installed.
+type entryRecord struct {
+	Plugin Plugin       `json:"plugin"`
+	Files  []fileRecord `json:"files"`
+}
+
+func (r entryRecord) size() int64 {
+	var n int64
+	for _, f := range r.Files {
+		n += f.Size
+	}
+	return n
+}
+
+func normMode(m fs.FileMode) uint32 {
+	if m.IsDir() || m.Perm()&0o111 != 0 {
+		return 0o755
+	}
+	return 0o644
+}
+
+// scanDir lists root's content in a fixed order (folders before their
+// content, names sorted bytewise); with hash it also reads every file.
+func scanDir(root string, hash bool) ([]fileRecord, error) {
+	var out []fileRecord
+	err := filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if p == root {
+			return nil
+		}
+		rel, err := filepath.Rel(root, p)
+		if err != nil {
+			return err
+		}
+		info, err := d.Info()
+		if err != nil {
+			return err
+		}
+		r := fileRecord{Path: filepath.ToSlash(rel), Mode: normMode(info.Mode())}
+		switch {
+		case info.Mode().IsDir():
+			r.Type = "dir"
+		case info.Mode()&fs.ModeSymlink != 0:
+			r.Type, r.Mode = "symlink", 0
+			if r.Target, err = os.Readlink(p); err != nil {
+				return err
+			}
+		case info.Mode().IsRegular():
+			r.Type, r.Size = "file", info.Size()
+			if hash {
+				if r.SHA256, err = hashFile(p); err != nil {
+					return err
+				}
+			}
+		default:
+			return fmt.Errorf("%s: not a file, folder or symlink", p)
+		}
+		out = append(out, r)
+		return nil
+	})
+	slices.SortFunc(out, func(a, b fileRecord) int { return strings.Compare(a.Path, b.Path) })
+	return out, err
+}
+
+func hashFile(p string) (string, error) {
+	f, err := os.Open(p)
+	if err != nil {
+		return "", err
+	}
+	defer f.Close()
+	h := sha256.New()
+	if _, err := io.Copy(h, f); err != nil {
+		return "", err
+	}
+	return hex.EncodeToString(h.Sum(nil)), nil
+}
+
+// checkRecords validates a record list from an index or a sidecar, which
+// may come from anywhere: every path must stay inside the plugin folder.
+func checkRecords(plugin string, files []fileRecord, needHash bool) error {
+	seen := map[string]bool{}
+	for _, f := range files {
+		bad := func(why string) error {
+			return &IntegrityError{Plugin: plugin, File: f.Path, Reason: why}
+		}
+		if f.Path == "" || !filepath.IsLocal(filepath.FromSlash(f.Path)) || path.Clean(f.Path) != f.Path {
+			return bad("unsafe path in the file list")
+		}
+		if seen[f.Path] {
+			return bad("listed twice")
+		}
+		seen[f.Path] = true
+		switch f.Type {
+		case "dir":
+		case "file":
+			if f.Size < 0 || (needHash || f.SHA256 != "") && !sha256RE.MatchString(f.SHA256) {
+				return bad("no valid size and SHA-256 in the file list")
+			}
+		case "symlink":
+			if filepath.IsAbs(f.Target) || !filepath.IsLocal(filepath.Join(filepath.Dir(filepath.FromSlash(f.Path)), filepath.FromSlash(f.Target))) {
+				return bad("symlink points outside the plugin folder")
+			}
+		default:
+			return bad(fmt.Sprintf("unknown type %q", f.Type))
+		}
+	}
+	return nil
+}
+
+// checkDir compares the plugin folder dir with its records: types, sizes
+// and modes always, SHA-256 when deep. It returns an *IntegrityError naming
+// the first difference.
+func checkDir(plugin, dir string, files []fileRecord, deep bool) error {
+	for _, f := range files {
+		bad := func(why string) error { return &IntegrityError{Plugin: plugin, File: f.Path, Reason: why} }
+		p := filepath.Join(dir, filepath.FromSlash(f.Path))
+		info, err := os.Lstat(p)
+		if errors.Is(err, fs.ErrNotExist) {
+			return bad("missing")
+		}
+		if err != nil {
+			return fmt.Errorf("plugin %s: %w", plugin, err)
+		}
+		switch f.Type {
+		case "dir":
+			if !info.IsDir() {
+				return bad("not a folder")
+			}
+		case "symlink":
+			if t, err := os.Readlink(p); err != nil || t != f.Target {
+				return bad("symlink does not point to " + f.Target)
+			}
+		case "file":
+			if !info.Mode().IsRegular() {
+				return bad("not a regular file")
+			}
+			if info.Size() != f.Size {
+				return bad(fmt.Sprintf("size %d bytes, want %d (truncated or corrupt)", info.Size(), f.Size))
+			}
+			if deep && f.SHA256 != "" {
+				sum, err := hashFile(p)
+				if err != nil {
+					return fmt.Errorf("plugin %s: %w", plugin, err)
+				}
+				if sum != f.SHA256 {
+					return bad("SHA-256 " + sum + " does not match the recorded " + f.SHA256 + " (tampered or corrupt)")
+				}
+			}
+		}
+	}
+	return nil
+}
+
+// populate fills the empty folder dst from src according to files: a hard
+// link where possible (same file system, same mode), else a copy. It returns
+// how many files it linked and copied.
+func populate(dst, src string, files []fileRecord, allowLink bool) (linked, copied int, err error) {
+	for _, f := range files {
+		to := filepath.Join(dst, filepath.FromSlash(f.Path))
+		from := filepath.Join(src, filepath.FromSlash(f.Path))
+		switch f.Type {
+		case "dir":
+			err = os.MkdirAll(to, 0o755)
+		case "symlink":
+			err = os.Symlink(f.Target, to)
+		case "file":
+			if allowLink && sameMode(from, f.Mode) && os.Link(from, to) == nil {
+				linked++
+				continue
+			}
+			err = copyFile(to, from, fs.FileMode(f.Mode))
+			copied++
+		}
+		if err != nil {
+			return linked, copied, err
+		}
+	}
+	return linked, copied, nil
+}
+
+// sameMode: a hard link shares the source's mode, so link only when the
+// source already has the mode the plugin needs (an extracted zip may have
+// lost the executable bit).
+func sameMode(p string, mode uint32) bool {
+	info, err := os.Stat(p)
+	return err == nil && normMode(info.Mode()) == mode
+}
+
+func copyFile(to, from string, mode fs.FileMode) error {
+	in, err := os.Open(from)
+	if err != nil {
+		return err
+	}
+	defer in.Close()
+	out, err := os.OpenFile(to, os.O_CREATE|os.O_EXCL|os.O_WRONLY, mode)
+	if err != nil {
+		return err
+	}
+	_, err = io.Copy(out, in)
+	return errors.Join(err, out.Sync(), out.Close(), os.Chmod(to, mode))
+}

@@ -1,0 +1,202 @@
+package cache
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path"
+	"slices"
+	"strings"
+	"syscall"
+	"time"
+)
+
+// Resolve finds the exact plugins the Pulumi program in programDir needs, with
+// the real CLI: `pulumi install` into a scratch PULUMI_HOME (so nothing
+// already installed hides a download), then `pulumi plugin ls --json` for
+// what got installed. The download URL of each plugin comes from the CLI's
+// own verbose log ("full plugin download url"); Resolve downloads that
+// tarball once more to record its SHA-256 (the CLI keeps no checksum), and
+// the tarballs of [WithPlatforms] from the same server.
+//
+// Run it where the plugins' servers are reachable (upstream CI), with the
+// same PULUMI_PLUGIN_DOWNLOAD_URL_OVERRIDES as the workers if they use a
+// mirror ([WithEnv] for the CLI, [WithDownloadOverrides] for Resolve's own
+// downloads). Write the result with [WriteManifest] beside Pulumi.yaml.
+func Resolve(ctx context.Context, programDir string, opts ...Option) (*Manifest, error) {
+	o, err := apply(opts)
+	if err != nil {
+		return nil, err
+	}
+	scratch, err := os.MkdirTemp("", "octopulumi-resolve-*")
+	if err != nil {
+		return nil, err
+	}
+	defer os.RemoveAll(scratch)
+	env := o.resolveEnv(scratch)
+
+	var logs bytes.Buffer
+	if _, err := o.run(ctx, programDir, env, &logs, "install", "--logtostderr", "-v=9"); err != nil {
+		return nil, fmt.Errorf("resolve plugins: pulumi install in %s: %w%s", programDir, err, tail(logs.Bytes()))
+	}
+	ls, err := o.run(ctx, programDir, env, io.Discard, "plugin", "ls", "--json")
+	if err != nil {
+		return nil, fmt.Errorf("resolve plugins: pulumi plugin ls: %w", err)
+	}
+	var listed []struct{ Name, Kind, Version string }
+	if err := json.Unmarshal(ls, &listed); err != nil {
+		return nil, fmt.Errorf("resolve plugins: reading `pulumi plugin ls --json`: %w", err)
+	}
+	ver, err := o.run(ctx, programDir, env, io.Discard, "version")
+	if err != nil {
+		return nil, fmt.Errorf("resolve plugins: pulumi version: %w", err)
+	}
+	urls := downloadURLs(logs.Bytes())
+	m := &Manifest{Format: ManifestFormat, Pulumi: strings.TrimSpace(string(ver))}
+	if !versionRE.MatchString(strings.TrimPrefix(m.Pulumi, "v")) {
+		m.Pulumi = "" // a CLI built without its version
+	}
+	for _, l := range listed {
+		p := Plugin{Kind: l.Kind, Name: l.Name, Version: strings.TrimPrefix(l.Version, "v"), Checksums: map[string]string{}}
+		if p.Version == "" {
+			continue // bundled with the CLI, nothing to download
+		}
+		here := Platform()
+		full, ok := urls[p.Asset(here)]
+		if ok {
+			if base, cut := strings.CutSuffix(full, "/"+p.Asset(here)); cut && !strings.HasPrefix(base, defaultGetPulumi) {
+				p.Server = base
+			}
+		} else if full, err = o.baseURL(p, here); err != nil {
+			return nil, err
+		}
+		if p.Checksums[here], _, err = o.download(ctx, full, io.Discard); err != nil {
+			return nil, fmt.Errorf("resolve plugin %s: checksum: %w", p.Dir(), err)
+		}
+		for _, plat := range o.platforms {
+			if plat == here {
+				continue
+			}
+			u, err := o.baseURL(p, plat)
+			if err != nil {
+				return nil, err
+			}
+			if p.Checksums[plat], _, err = o.download(ctx, u, io.Discard); err != nil {
+				return nil, fmt.Errorf("resolve plugin %s for %s: checksum: %w", p.Dir(), plat, err)
+			}
+		}
+		m.Plugins = append(m.Plugins, p)
+	}
+	slices.SortFunc(m.Plugins, func(a, b Plugin) int { return strings.Compare(a.Dir(), b.Dir()) })
+	if err := m.Validate(); err != nil {
+		return nil, fmt.Errorf("resolve plugins: %w", err)
+	}
+	o.logger.InfoContext(ctx, "resolved plugins", "program", programDir, "plugins", len(m.Plugins))
+	return m, nil
+}
+
+// resolveEnv is the CLI's environment: the caller's, with a scratch
+// PULUMI_HOME, no update check, no plugin found on PATH instead of
+// downloaded, and Resolve's download overrides.
+func (o options) resolveEnv(scratch string) []string {
+	base := o.env
+	if base == nil {
+		base = os.Environ()
+	}
+	drop := []string{"PULUMI_HOME=", "PULUMI_SKIP_UPDATE_CHECK=", "PULUMI_IGNORE_AMBIENT_PLUGINS="}
+	if o.overSpec != "" {
+		drop = append(drop, "PULUMI_PLUGIN_DOWNLOAD_URL_OVERRIDES=")
+	}
+	var env []string
+	for _, kv := range base {
+		if !slices.ContainsFunc(drop, func(p string) bool { return strings.HasPrefix(kv, p) }) {
+			env = append(env, kv)
+		}
+	}
+	env = append(env, "PULUMI_HOME="+scratch, "PULUMI_SKIP_UPDATE_CHECK=true", "PULUMI_IGNORE_AMBIENT_PLUGINS=true")
+	if o.overSpec != "" {
+		env = append(env, "PULUMI_PLUGIN_DOWNLOAD_URL_OVERRIDES="+o.overSpec)
+	}
+	return env
+}
+
+// command builds one CLI invocation; run runs it.
+func (o options) command(ctx context.Context, dir string, env []string, args ...string) *exec.Cmd {
+	cmd := exec.CommandContext(ctx, o.pulumiPath(env), args...)
+	cmd.Dir, cmd.Env = dir, env
+	cmd.Cancel = func() error { return cmd.Process.Signal(syscall.SIGINT) }
+	cmd.WaitDelay = 10 * time.Second
+	return cmd
+}
+
+func (o options) run(ctx context.Context, dir string, env []string, stderr io.Writer, args ...string) ([]byte, error) {
+	cmd := o.command(ctx, dir, env, args...)
+	var errBuf bytes.Buffer
+	cmd.Stderr = io.MultiWriter(stderr, &errBuf)
+	out, err := cmd.Output()
+	if err != nil {
+		if stderr == io.Discard {
+			return out, fmt.Errorf("%w%s", err, tail(errBuf.Bytes()))
+		}
+		return out, err
+	}
+	return out, nil
+}
+
+// pulumiPath finds the CLI on the PATH of env, as the child would.
+func (o options) pulumiPath(env []string) string {
+	if strings.ContainsRune(o.pulumi, os.PathSeparator) {
+		return o.pulumi
+	}
+	for _, kv := range slices.Backward(env) {
+		if p, ok := strings.CutPrefix(kv, "PATH="); ok {
+			for _, d := range strings.Split(p, string(os.PathListSeparator)) {
+				cand := d + string(os.PathSeparator) + o.pulumi
+				if info, err := os.Stat(cand); err == nil && !info.IsDir() {
+					return cand
+				}
+			}
+			break
+		}
+	}
+	return o.pulumi
+}
+
+// downloadURLs maps an asset name to the URL the CLI downloaded it from, from
+// the JSON log lines of `pulumi --logtostderr -v=9`.
+func downloadURLs(logs []byte) map[string]string {
+	out := map[string]string{}
+	for line := range bytes.Lines(logs) {
+		var rec struct{ Msg string }
+		if json.Unmarshal(line, &rec) != nil {
+			continue
+		}
+		if u, ok := strings.CutPrefix(rec.Msg, "full plugin download url: "); ok {
+			u = strings.TrimSpace(u)
+			out[path.Base(strings.SplitN(u, "?", 2)[0])] = u
+		}
+	}
+	return out
+}
+
+// tail is the end of the CLI's human output (log lines dropped), for errors.
+func tail(stderr []byte) string {
+	var keep []string
+	for line := range bytes.Lines(stderr) {
+		if t := bytes.TrimSpace(line); len(t) > 0 && t[0] != '{' {
+			keep = append(keep, string(t))
+		}
+	}
+	if len(keep) > 8 {
+		keep = keep[len(keep)-8:]
+	}
+	if len(keep) == 0 {
+		return ""
+	}
+	return ": " + strings.Join(keep, "; ")
+}
+

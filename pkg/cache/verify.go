@@ -1,0 +1,168 @@
+package cache
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"runtime"
+	"slices"
+	"strings"
+)
+
+// Problem is a broken entry in a plugin cache.
+type Problem struct {
+	// Plugin is the entry's folder name, <kind>-<name>-v<version>.
+	Plugin string
+	// Reason says what is wrong.
+	Reason string
+	// Repaired is true when [Repair] deleted the entry.
+	Repaired bool
+}
+
+func (p Problem) String() string {
+	s := p.Plugin + ": " + p.Reason
+	if p.Repaired {
+		s += " (deleted; the next install downloads or restores it again)"
+	}
+	return s
+}
+
+// Check lists the manifest's plugins that the PULUMI_HOME home does not
+// hold installed, which Pulumi would download: the check for a baked image
+// or a warm worker. An empty list means a run needs no download.
+func Check(home string, m *Manifest) ([]Plugin, error) {
+	if err := m.Validate(); err != nil {
+		return nil, err
+	}
+	st := storeOf(home)
+	var missing []Plugin
+	for _, p := range m.Plugins {
+		ok, err := st.installed(p.Dir())
+		if err != nil {
+			return nil, fmt.Errorf("check plugin %s in %s: %w", p.Dir(), home, err)
+		}
+		if ok {
+			_, ok = binaryOK(st.dir(p.Dir()), p.Binary())
+		}
+		if !ok {
+			missing = append(missing, p)
+		}
+	}
+	return missing, nil
+}
+
+// binaryOK looks for the plugin's executable, as the CLI would run it.
+func binaryOK(dir, binary string) (string, bool) {
+	name := binary
+	if runtime.GOOS == "windows" {
+		name += ".exe"
+	}
+	info, err := os.Stat(filepath.Join(dir, name))
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		return "executable " + name + " is missing", false
+	case err != nil:
+		return err.Error(), false
+	case !info.Mode().IsRegular() || info.Size() == 0:
+		return "executable " + name + " is empty or not a file", false
+	case runtime.GOOS != "windows" && info.Mode().Perm()&0o111 == 0:
+		return "executable " + name + " is not executable", false
+	}
+	return "", true
+}
+
+// Verify inspects every plugin in the PULUMI_HOME (or shared cache) home,
+// each under its lock so that installs in progress are not mistaken for
+// damage, and reports entries that an interrupted install left behind,
+// whose executable is missing, or whose files no longer match the record
+// written when octopulumi installed them (sizes; SHA-256 too with
+// [VerifyContents]). With [Repair] it deletes them, with the CLI's protocol.
+func Verify(ctx context.Context, home string, opts ...Option) ([]Problem, error) {
+	o, err := apply(opts)
+	if err != nil {
+		return nil, err
+	}
+	st := storeOf(home)
+	keys, err := entryKeys(st)
+	if err != nil {
+		return nil, err
+	}
+	var problems []Problem
+	for _, key := range keys {
+		prob, err := o.verifyEntry(ctx, st, key)
+		if err != nil {
+			return problems, err
+		}
+		if prob != nil {
+			problems = append(problems, *prob)
+		}
+	}
+	return problems, nil
+}
+
+// entryKeys lists the plugin folders of st, and those only a .partial
+// marker is left of.
+func entryKeys(st store) ([]string, error) {
+	ents, err := os.ReadDir(st.root)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	var keys []string
+	for _, e := range ents {
+		key := strings.TrimSuffix(e.Name(), partialSuffix)
+		if _, _, _, ok := parseDir(key); ok && (e.IsDir() || key != e.Name()) && !slices.Contains(keys, key) {
+			keys = append(keys, key)
+		}
+	}
+	slices.Sort(keys)
+	return keys, nil
+}
+
+func (o options) verifyEntry(ctx context.Context, st store, key string) (_ *Problem, err error) {
+	p, err := st.lockOpt(ctx, key, false)
+	if err != nil {
+		return nil, err
+	}
+	defer func() { err = errors.Join(err, p.close()) }()
+	dir := st.dir(key)
+	reason := ""
+	if _, err := os.Stat(dir + partialSuffix); err == nil {
+		reason = "an install was interrupted (" + key + partialSuffix + " left behind); Pulumi ignores it"
+	} else if info, err := os.Stat(dir); err != nil || !info.IsDir() {
+		return nil, nil
+	} else if why, ok := binaryOK(dir, "pulumi-"+strings.SplitN(key, "-", 2)[0]+"-"+pluginName(key)); !ok {
+		reason = why
+	} else if rec, err := readRecord(dir); err == nil {
+		if err := checkDir(key, dir, rec.Files, o.deep); err != nil {
+			var ie *IntegrityError
+			if !errors.As(err, &ie) {
+				return nil, err
+			}
+			reason = ie.File + ": " + ie.Reason
+		}
+	} else if !errors.Is(err, fs.ErrNotExist) {
+		reason = "unreadable octopulumi record: " + err.Error()
+	}
+	if reason == "" {
+		return nil, nil
+	}
+	prob := &Problem{Plugin: key, Reason: reason}
+	if o.repair {
+		if err := p.remove(); err != nil {
+			return prob, fmt.Errorf("repair plugin %s: %w", key, err)
+		}
+		prob.Repaired = true
+	}
+	return prob, nil
+}
+
+func pluginName(key string) string {
+	_, name, _, _ := parseDir(key)
+	return name
+}
