@@ -9,7 +9,6 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
-	"strings"
 
 	"gopkg.in/yaml.v3"
 
@@ -98,7 +97,10 @@ func Prepare(ctx context.Context, cfg Config) (*Session, error) {
 			stack.Project, octoenv.VarProject, project, octoenv.VarProject, project)
 	}
 
-	creds, err := login(ctx, cfg, octx)
+	creds, err := Login(ctx, LoginConfig{
+		Backend: cfg.Backend, Vars: octx.Vars, Organization: octx.Organization, Environ: cfg.Environ,
+		Messages: cfg.Messages, Logger: cfg.Logger, Auth: cfg.Auth,
+	})
 	if err != nil {
 		return nil, err
 	}
@@ -171,44 +173,6 @@ func newContext(cfg Config, project string) (*octoenv.Context, error) {
 		}
 	}
 	return octoenv.NewContext(vars)
-}
-
-func login(ctx context.Context, cfg Config, octx *octoenv.Context) (*auth.Credentials, error) {
-	vars := octx.Vars
-	client, err := auth.New(append([]auth.Option{auth.WithLogger(cfg.Logger)}, cfg.Auth...)...)
-	if err != nil {
-		return nil, err
-	}
-	if auth.IsSelfManaged(cfg.Backend) {
-		getenv := func(name string) string {
-			if name == auth.EnvConfigPassphrase {
-				if v, ok := vars.Get(octoenv.VarConfigPassphrase); ok {
-					return v
-				}
-			}
-			return lookup(cfg.Environ, name)
-		}
-		return client.SelfManaged(cfg.Backend, getenv)
-	}
-	switch {
-	case vars.Value(octoenv.VarOIDCToken) != "":
-		q := auth.ExchangeRequest{Organization: octx.Organization}
-		return client.LoginOIDC(ctx, vars.Value(octoenv.VarOIDCToken), q, "the variable "+octoenv.VarOIDCToken)
-	case vars.Value(octoenv.VarAccessToken) != "":
-		return client.LoginToken(ctx, vars.Value(octoenv.VarAccessToken), "the variable "+octoenv.VarAccessToken)
-	default:
-		return nil, fmt.Errorf("step: the backend %s needs a Pulumi access token: set %s (a sensitive variable), or %s to an Octopus OIDC token (#{YourAccount.OpenIdConnect.Jwt})",
-			cfg.Backend, octoenv.VarAccessToken, octoenv.VarOIDCToken)
-	}
-}
-
-func lookup(environ []string, name string) string {
-	for _, kv := range environ {
-		if k, v, ok := strings.Cut(kv, "="); ok && k == name {
-			return v
-		}
-	}
-	return ""
 }
 
 func newRunner(cfg Config, creds *auth.Credentials) (*runner.Runner, error) {

@@ -11,13 +11,8 @@ import (
 	"github.com/octopulumi/octopulumi/pkg/step"
 )
 
-// stepFlags are the flags of every command that runs a step: where the
-// program and the state are, and where the Octopus variables come from.
-type stepFlags struct {
-	program     string
-	backend     string
-	pulumi      string
-	pulumiHome  string
+// varFlags say where the Octopus variables come from.
+type varFlags struct {
 	varsJSON    string
 	secretsJSON string
 	vars        []string
@@ -28,12 +23,31 @@ type stepFlags struct {
 	stack       string
 }
 
+// stepFlags are the flags of every command that runs a step: the
+// variables, and where the program and the state are.
+type stepFlags struct {
+	varFlags
+	program    string
+	backend    string
+	pulumi     string
+	pulumiHome string
+}
+
 func (f *stepFlags) register(cmd *cobra.Command, a *app) {
 	fl := cmd.Flags()
 	fl.StringVar(&f.program, "program", ".", "the Pulumi program's folder (holding Pulumi.yaml)")
-	fl.StringVar(&f.backend, "backend", a.getenv("PULUMI_BACKEND_URL"), "state backend: a Pulumi Cloud URL, or file://, s3://, azblob://, gs:// (default $PULUMI_BACKEND_URL, else "+step.DefaultBackend+")")
+	registerBackend(cmd, a, &f.backend)
 	fl.StringVar(&f.pulumi, "pulumi", "", "the pulumi binary (default: the one on PATH)")
 	fl.StringVar(&f.pulumiHome, "pulumi-home", a.getenv("PULUMI_HOME"), "PULUMI_HOME for pulumi, where plugins live (default $PULUMI_HOME, else ~/.pulumi)")
+	f.varFlags.register(cmd)
+}
+
+func registerBackend(cmd *cobra.Command, a *app, backend *string) {
+	cmd.Flags().StringVar(backend, "backend", a.getenv("PULUMI_BACKEND_URL"), "state backend: a Pulumi Cloud URL, or file://, s3://, azblob://, gs:// (default $PULUMI_BACKEND_URL, else "+step.DefaultBackend+")")
+}
+
+func (f *varFlags) register(cmd *cobra.Command) {
+	fl := cmd.Flags()
 	fl.StringVar(&f.varsJSON, "variables-json", "", "a JSON object of Octopus variables, from a file or - for stdin (e.g. $OctopusParameters | ConvertTo-Json)")
 	fl.StringVar(&f.secretsJSON, "sensitive-json", "", "a JSON object of sensitive Octopus variables, from a file or - for stdin")
 	fl.StringArrayVar(&f.vars, "var", nil, "an Octopus variable as Name=Value (repeatable; wins over JSON and the environment)")
@@ -46,7 +60,7 @@ func (f *stepFlags) register(cmd *cobra.Command, a *app) {
 
 // load reads the variables from JSON, the environment and the flags, in
 // that precedence.
-func (f *stepFlags) load(ctx context.Context, a *app) (*octoenv.Variables, error) {
+func (f *varFlags) load(ctx context.Context, a *app) (*octoenv.Variables, error) {
 	opts := []octoenv.Option{octoenv.WithEnviron(a.io.Environ), octoenv.WithSensitiveNames(f.sensitive...)}
 	for _, src := range []struct {
 		path      string

@@ -93,6 +93,8 @@ environment, runs Pulumi, and reports back with Octopus service messages
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return &usageError{err} })
 	root.AddCommand(
 		newDeployCmd(a),
+		newLoginCmd(a),
+		newOIDCCmd(a),
 	)
 	return root
 }

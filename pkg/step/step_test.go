@@ -1,0 +1,65 @@
+package step_test
+
+import (
+	"context"
+	"strings"
+	"testing"
+
+	"github.com/octopulumi/octopulumi/internal/testbed"
+	"github.com/octopulumi/octopulumi/pkg/octoenv"
+	"github.com/octopulumi/octopulumi/pkg/step"
+)
+
+func vars(t *testing.T, extra ...octoenv.Variable) *octoenv.Variables {
+	t.Helper()
+	v, err := octoenv.Merge(nil, append([]octoenv.Variable{
+		{Name: octoenv.VarProjectName, Value: "Web Shop"},
+		{Name: octoenv.VarEnvironmentName, Value: "Staging"},
+		{Name: octoenv.VarConfigPassphrase, Value: testbed.Passphrase, Sensitive: true},
+	}, extra...))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return v
+}
+
+func TestPrepareRefusesForeignProject(t *testing.T) {
+	t.Parallel()
+	bed := testbed.New(t)
+	_, err := step.Prepare(context.Background(), step.Config{
+		Program: bed.Program(t, "two-files"),
+		Vars:    vars(t, octoenv.Variable{Name: octoenv.VarProject, Value: "web-shop"}),
+		Backend: bed.Backend,
+		Pulumi:  bed.Tools.Pulumi,
+	})
+	if err == nil || !strings.Contains(err.Error(), `"two-files"`) || !strings.Contains(err.Error(), octoenv.VarProject) {
+		t.Fatalf("err = %v, want one saying the project must be two-files", err)
+	}
+}
+
+func TestPrepareNeedsAProgram(t *testing.T) {
+	t.Parallel()
+	_, err := step.Prepare(context.Background(), step.Config{Program: t.TempDir(), Vars: vars(t)})
+	if err == nil || !strings.Contains(err.Error(), "Pulumi.yaml") {
+		t.Fatalf("err = %v, want one saying the folder holds no Pulumi.yaml", err)
+	}
+}
+
+func TestPrepareDerivesStackForSelfManagedBackend(t *testing.T) {
+	t.Parallel()
+	bed := testbed.New(t)
+	s, err := step.Prepare(context.Background(), step.Config{
+		Program:    bed.Program(t, "two-files"),
+		Vars:       vars(t),
+		Backend:    bed.Backend,
+		Pulumi:     bed.Tools.Pulumi,
+		PulumiHome: bed.Home,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if s.Stack != "organization/two-files/staging" {
+		t.Errorf("stack %q, want organization/two-files/staging", s.Stack)
+	}
+}
