@@ -2,7 +2,6 @@ package runner
 
 import (
 	"fmt"
-	"os"
 	"sort"
 	"strings"
 )
@@ -101,7 +100,3 @@ func (o *options) environ(parent []string, op map[string]string) []string {
 	sort.Strings(out)
 	return out
 }
-
-// parentEnv is the environment inherited from; a variable so tests can
-// see what would be inherited without touching the real environment.
-var parentEnv = os.Environ

@@ -50,7 +50,7 @@ func (r *Runner) command(ctx context.Context, inv invocation) *exec.Cmd {
 	args = append(args, "--non-interactive", "--color=never")
 	cmd := exec.CommandContext(ctx, r.opts.pulumi, args...)
 	cmd.Dir = r.dir
-	cmd.Env = r.opts.environ(parentEnv(), inv.env)
+	cmd.Env = r.opts.environ(r.opts.parentEnv(), inv.env)
 	// Pulumi treats SIGINT as "cancel gracefully": finish in-flight
 	// operations, save state, release the lock. Only after the grace
 	// period is it killed.

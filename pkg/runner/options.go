@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"os"
 	"os/exec"
 	"time"
 )
@@ -27,6 +28,9 @@ type options struct {
 	grace       time.Duration
 	progress    func(Progress)
 	lookPath    func(string) (string, error)
+	// parentEnv is the environment inherited from (os.Environ); a field so
+	// tests see what would be inherited without touching the real one.
+	parentEnv func() []string
 }
 
 // WithPulumi sets the path of the pulumi binary. By default it is looked up
@@ -142,10 +146,11 @@ func WithProgress(fn func(Progress)) Option {
 
 func newOptions(opts []Option) (*options, error) {
 	o := &options{
-		log:      io.Discard,
-		logger:   slog.New(slog.DiscardHandler),
-		grace:    30 * time.Second,
-		lookPath: exec.LookPath,
+		log:       io.Discard,
+		logger:    slog.New(slog.DiscardHandler),
+		grace:     30 * time.Second,
+		lookPath:  exec.LookPath,
+		parentEnv: os.Environ,
 	}
 	var errs []error
 	for _, opt := range opts {

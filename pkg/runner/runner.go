@@ -28,6 +28,10 @@ type Runner struct {
 // New returns a Runner for the Pulumi project in dir (the folder holding
 // Pulumi.yaml).
 func New(dir string, opts ...Option) (*Runner, error) {
+	o, err := newOptions(opts)
+	if err != nil {
+		return nil, err
+	}
 	abs, err := filepath.Abs(dir)
 	if err != nil {
 		return nil, fmt.Errorf("runner: project folder %q: %w", dir, err)
@@ -37,13 +41,9 @@ func New(dir string, opts ...Option) (*Runner, error) {
 			return nil, fmt.Errorf("runner: %s is not a Pulumi project folder (no Pulumi.yaml): %w", abs, err)
 		}
 	}
-	o, err := newOptions(opts)
-	if err != nil {
-		return nil, err
-	}
 	red := auth.NewRedactor(o.secrets...)
 	// An inherited passphrase is a secret too.
-	for _, kv := range o.environ(parentEnv(), nil) {
+	for _, kv := range o.environ(o.parentEnv(), nil) {
 		if k, v, _ := strings.Cut(kv, "="); k == "PULUMI_CONFIG_PASSPHRASE" {
 			red.Add(v)
 		}
@@ -147,33 +147,19 @@ func (r *Runner) CreateStack(ctx context.Context, stack string) error {
 
 // Up updates stack and returns what it did, with the stack's outputs taken
 // from the same process's engine events (secret values are not in events:
-// see [Runner.Outputs]).
+// see [Runner.Outputs]). With [Plan] it applies exactly a saved plan and
+// fails with [ErrChangedSinceApproval] if the program now wants anything
+// else.
 func (r *Runner) Up(ctx context.Context, stack string, opts ...OpOption) (*Result, error) {
-	o := collect(opts)
-	// No preview phase: it would run the program twice. With a plan the
-	// engine checks every step against the plan as it goes, so a preview
-	// adds nothing there either.
-	args := []string{"up", "--yes", "--skip-preview", "--stack", stack}
-	env := map[string]string{}
-	if o.plan != "" {
-		// `up --plan` is hidden behind the experimental switch.
-		args = append(args, "--plan", o.plan)
-		env["PULUMI_EXPERIMENTAL"] = "true"
-	}
-	return r.operation(ctx, "update", stack, args, env, o, false)
+	return r.operation(ctx, opUpdate, stack, collect(opts))
 }
 
 // Preview shows what an update of stack would do, with a human diff and a
-// [Fingerprint] of the planned changes.
+// [Fingerprint] of the planned changes. With [SavePlan] it also saves the
+// plan for [Plan].
 func (r *Runner) Preview(ctx context.Context, stack string, opts ...OpOption) (*Result, error) {
 	o := collect(opts)
-	args := []string{"preview", "--diff", "--stack", stack}
-	env := map[string]string{}
-	if o.savePlan != "" {
-		args = append(args, "--save-plan", o.savePlan)
-		env["PULUMI_EXPERIMENTAL"] = "true"
-	}
-	res, err := r.operation(ctx, "preview", stack, args, env, o, true)
+	res, err := r.operation(ctx, opPreview, stack, o)
 	if res != nil {
 		res.Diff = reviewerDiff(res.Diff)
 		res.Fingerprint = Fingerprint(res.Steps)
@@ -199,23 +185,18 @@ func reviewerDiff(text string) string {
 	return strings.Join(out, "")
 }
 
-// Refresh reads the real state of stack's resources into its state.
+// Refresh reads the real state of stack's resources into its state. With
+// [ExpectNoChanges] it fails with [ErrNoChanges] on drift.
 func (r *Runner) Refresh(ctx context.Context, stack string, opts ...OpOption) (*Result, error) {
-	o := collect(opts)
-	return r.operation(ctx, "refresh", stack, []string{"refresh", "--yes", "--skip-preview", "--stack", stack}, nil, o, false)
+	return r.operation(ctx, opRefresh, stack, collect(opts))
 }
 
 // Destroy deletes every resource of stack, and with [RemoveStack] the stack
-// itself.
+// itself, in one process.
 func (r *Runner) Destroy(ctx context.Context, stack string, opts ...OpOption) (*Result, error) {
 	o := collect(opts)
 	o.create = false
-	o.refresh = false
-	args := []string{"destroy", "--yes", "--skip-preview", "--stack", stack}
-	if o.removeStack {
-		args = append(args, "--remove")
-	}
-	return r.operation(ctx, "destroy", stack, args, nil, o, false)
+	return r.operation(ctx, opDestroy, stack, o)
 }
 
 // Cancel cancels the update running on stack (`pulumi cancel`): on Pulumi
@@ -231,26 +212,11 @@ func (r *Runner) Cancel(ctx context.Context, stack string) error {
 
 // operation runs one engine operation with its events parsed, creating the
 // stack first when asked and it is missing.
-func (r *Runner) operation(ctx context.Context, op, stack string, args []string, env map[string]string, o opOptions, capture bool) (*Result, error) {
-	if o.expectNoChanges {
-		args = append(args, "--expect-no-changes")
+func (r *Runner) operation(ctx context.Context, op, stack string, o opOptions) (*Result, error) {
+	inv, err := engineInvocation(op, stack, o)
+	if err != nil {
+		return nil, err
 	}
-	if o.refresh {
-		args = append(args, "--refresh")
-	}
-	for _, t := range o.targets {
-		args = append(args, "--target", t)
-	}
-	if o.message != "" {
-		args = append(args, "--message", o.message)
-	}
-	if env == nil {
-		env = map[string]string{}
-	}
-	// --event-log is only offered when debug commands are on.
-	env["PULUMI_DEBUG_COMMANDS"] = "true"
-	inv := invocation{args: args, env: env, events: true, capture: capture}
-
 	res, err := r.lockAware(ctx, op, stack, inv, o)
 	if o.create && errors.Is(err, ErrStackNotFound) {
 		if err := r.CreateStack(ctx, stack); err != nil {
@@ -298,7 +264,7 @@ func (r *Runner) lockAware(ctx context.Context, op, stack string, inv invocation
 func (r *Runner) once(ctx context.Context, op, stack string, inv invocation, o opOptions) (*Result, error) {
 	res := &Result{Stack: stack}
 	c := newCollector(res, o.expectedSteps, r.opts.progress, r.redact.String)
-	c.preview = op == "preview"
+	c.preview = op == opPreview
 	start := time.Now()
 	out, err := r.run(ctx, inv, c.event)
 	res.Duration = time.Since(start)
