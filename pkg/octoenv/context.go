@@ -144,6 +144,7 @@ type Problem struct {
 	Reason string
 }
 
+// String returns "<Variable> <Reason>".
 func (p Problem) String() string { return p.Variable + " " + p.Reason }
 
 // ValidationError lists every problem found in the variables, each named by its Octopus
@@ -152,6 +153,7 @@ type ValidationError struct {
 	Problems []Problem
 }
 
+// Error lists the problems (the first 20, then a count).
 func (e *ValidationError) Error() string {
 	var b strings.Builder
 	if len(e.Problems) == 1 {

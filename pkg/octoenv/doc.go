@@ -12,8 +12,8 @@
 //  1. JSON: one object of variable name → string value, read from stdin or a file
 //     ([WithJSON]); what `ConvertTo-Json -InputObject $OctopusParameters` yields in
 //     PowerShell. Size-bounded ([DefaultMaxJSONBytes]); malformed JSON, duplicate keys
-//     (names are case-insensitive), non-string values, invalid UTF-8 and empty names are
-//     errors with the byte offset ([JSONError]).
+//     (names are case-insensitive), non-string values (null reads as ""), invalid UTF-8
+//     and empty names are errors with the byte offset ([JSONError]).
 //  2. Environment: OCTOPULUMI_VAR_<encoded name> and OCTOPULUMI_SECRET_<encoded name>
 //     ([EnvName]: letters and digits kept, '.' as "__", any other byte as '_' and two hex
 //     digits, so Pulumi.Config.aws:region is OCTOPULUMI_VAR_Pulumi__Config__aws_3Aregion),

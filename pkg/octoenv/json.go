@@ -24,6 +24,7 @@ type JSONError struct {
 	Reason string
 }
 
+// Error describes the problem with its offset and, when known, the variable.
 func (e *JSONError) Error() string {
 	if e.Variable != "" {
 		return fmt.Sprintf("octoenv: JSON variables: byte %d: variable %q: %s", e.Offset, e.Variable, e.Reason)
@@ -38,7 +39,8 @@ var ErrTooLarge = errors.New("octoenv: variable source too large")
 // `$OctopusParameters | ConvertTo-Json` produces, and returns its variables in input order,
 // all with the given sensitivity. It reads at most max bytes (DefaultMaxJSONBytes when
 // max <= 0) and fails with an error wrapping ErrTooLarge beyond that. A leading UTF-8 byte
-// order mark is skipped. Malformed JSON, invalid UTF-8, a value that is not a string, an
+// order mark is skipped, and null reads as "" (a variable Octopus holds without a value).
+// Malformed JSON, invalid UTF-8, a value that is not a string, an
 // empty name, and two keys equal ignoring case (Octopus names are case-insensitive) are
 // reported as a *JSONError with the byte offset; an error never holds a value.
 func ReadJSON(r io.Reader, max int64, sensitive bool) ([]Variable, error) {
@@ -159,12 +161,17 @@ func (p *jsonParser) object(sensitive bool) ([]Variable, map[string]int, error) 
 		if p.i >= len(p.s) {
 			return nil, nil, p.errAt(p.i, name, "unexpected end of input; expected a string value")
 		}
-		if c := p.s[p.i]; c != '"' {
+		var value string
+		switch c := p.s[p.i]; {
+		case c == '"':
+			if value, err = p.str(name); err != nil {
+				return nil, nil, err
+			}
+		case strings.HasPrefix(p.s[p.i:], "null"):
+			// ConvertTo-Json writes null for a variable Octopus holds without a value.
+			p.i += len("null")
+		default:
 			return nil, nil, p.errAt(p.i, name, "value is %s, not a string; Octopus variable values are strings, so quote it", describe(c))
-		}
-		value, err := p.str(name)
-		if err != nil {
-			return nil, nil, err
 		}
 		vars = append(vars, Variable{Name: name, Value: value, Sensitive: sensitive})
 		keyAt = append(keyAt, at)

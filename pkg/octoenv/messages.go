@@ -149,6 +149,7 @@ type MessageError struct {
 	Reason string
 }
 
+// Error describes the problem with the message.
 func (e *MessageError) Error() string {
 	if e.Name == "" {
 		return "octoenv: service message: " + e.Reason
