@@ -75,8 +75,8 @@ vet:
 
 .PHONY: test
 test: toolchain vet
-	go test -race -count=1 ./...
-	cd tools && go test -race -count=1 ./...
+	go build -o $(TOOLS)/testsummary ./internal/cmd/testsummary
+	go test -race -count=1 -json ./... | $(TOOLS)/testsummary
 
 # The demo keeps its state and PULUMI_HOME in one temp folder, so a second
 # run is an update with no changes. Its provider plugin is installed from the
