@@ -1,9 +1,7 @@
 package main_test
 
 import (
-	"bytes"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -12,7 +10,6 @@ import (
 
 	"github.com/octopulumi/octopulumi/pkg/auth"
 	"github.com/octopulumi/octopulumi/pkg/auth/authtest"
-	"github.com/octopulumi/octopulumi/pkg/octoenv"
 )
 
 // oidcWorld is a fake Octopus issuer (TLS) and a fake Pulumi Cloud that
@@ -52,23 +49,7 @@ func (w *oidcWorld) mint(t *testing.T, aud string) string {
 
 func (w *oidcWorld) run(t *testing.T, jwt string, args ...string) run {
 	t.Helper()
-	cmd := exec.Command(octopulumi(t), args...)
-	cmd.Env = append(append([]string{}, w.env...), "OCTOPULUMI_OIDC_TOKEN="+jwt, "OCTOPULUMI_ORGANIZATION=acme")
-	var stdout, stderr bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	err := cmd.Run()
-	r := run{stdout: stdout.String(), stderr: stderr.String()}
-	if ee, ok := err.(*exec.ExitError); ok {
-		r.code = ee.ExitCode()
-	} else if err != nil {
-		t.Fatal(err)
-	}
-	if err := octoenv.Scan(strings.NewReader(r.stdout), func(m octoenv.Message) error {
-		r.messages = append(r.messages, m)
-		return nil
-	}); err != nil {
-		t.Fatal(err)
-	}
+	r := runBinary(t, append(append([]string{}, w.env...), "OCTOPULUMI_OIDC_TOKEN="+jwt, "OCTOPULUMI_ORGANIZATION=acme"), args...)
 	if strings.Contains(r.stdout+r.stderr, jwt) {
 		t.Errorf("octopulumi %s printed the OIDC token", args[0])
 	}

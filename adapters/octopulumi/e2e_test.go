@@ -3,6 +3,7 @@ package main_test
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -66,20 +67,27 @@ type run struct {
 // would: variables through the environment, the program in its work folder.
 func deploy(t *testing.T, bed *testbed.Bed, dir string, env []string, args ...string) run {
 	t.Helper()
-	cmd := exec.Command(octopulumi(t), append([]string{"deploy", "--program", dir,
-		"--backend", bed.Backend, "--pulumi-home", bed.Home}, args...)...)
-	cmd.Env = append([]string{
+	return runBinary(t, append([]string{
 		"PATH=" + bed.Tools.Bin + ":/usr/bin:/bin",
 		"HOME=" + bed.Dir,
 		"OCTOPULUMI_VAR_Octopus__Project__Name=Web Shop",
 		"OCTOPULUMI_VAR_Octopus__Environment__Name=Staging",
 		"OCTOPULUMI_CONFIG_PASSPHRASE=" + testbed.Passphrase,
-	}, env...)
+	}, env...), append([]string{"deploy", "--program", dir, "--backend", bed.Backend, "--pulumi-home", bed.Home}, args...)...)
+}
+
+// runBinary runs the octopulumi binary with exactly env and parses the
+// service messages it printed.
+func runBinary(t *testing.T, env []string, args ...string) run {
+	t.Helper()
+	cmd := exec.Command(octopulumi(t), args...)
+	cmd.Env = env
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	err := cmd.Run()
 	r := run{stdout: stdout.String(), stderr: stderr.String()}
-	if ee, ok := err.(*exec.ExitError); ok {
+	var ee *exec.ExitError
+	if errors.As(err, &ee) {
 		r.code = ee.ExitCode()
 	} else if err != nil {
 		t.Fatal(err)
