@@ -199,4 +199,3 @@ func tail(stderr []byte) string {
 	}
 	return ": " + strings.Join(keep, "; ")
 }
-
