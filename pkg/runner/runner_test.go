@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/pulumi/pulumi/sdk/v3/go/common/apitype"
@@ -16,11 +17,19 @@ import (
 
 // newRunner returns a Runner on a fresh copy of the two-files sample program
 // in a fresh test bed, with its log captured.
-func newRunner(t *testing.T, opts ...runner.Option) (*runner.Runner, *testbed.Bed, *strings.Builder) {
+func newRunner(t *testing.T, opts ...runner.Option) (*runner.Runner, *testbed.Bed, *syncBuilder) {
 	t.Helper()
 	bed := testbed.New(t)
 	dir := bed.Program(t, "two-files")
-	log := &strings.Builder{}
+	r, log := runnerOn(t, bed, dir, opts...)
+	return r, bed, log
+}
+
+// runnerOn returns another Runner on the same bed and program folder, with a
+// log of its own.
+func runnerOn(t *testing.T, bed *testbed.Bed, dir string, opts ...runner.Option) (*runner.Runner, *syncBuilder) {
+	t.Helper()
+	log := &syncBuilder{}
 	base := []runner.Option{
 		runner.WithPulumi(bed.Tools.Pulumi),
 		runner.WithPulumiHome(bed.Home),
@@ -32,20 +41,104 @@ func newRunner(t *testing.T, opts ...runner.Option) (*runner.Runner, *testbed.Be
 			"HOME":                     bed.Dir,
 			"PATH":                     "/usr/bin:/bin",
 		}),
-		runner.WithLog(&syncBuilder{b: log}),
+		runner.WithSecrets(testbed.Passphrase),
+		runner.WithLog(log),
 	}
 	r, err := runner.New(dir, append(base, opts...)...)
 	if err != nil {
 		t.Fatal(err)
 	}
-	return r, bed, log
+	return r, log
 }
 
-type syncBuilder struct{ b *strings.Builder }
+// syncBuilder is a log that tests may read while pulumi writes to it.
+type syncBuilder struct {
+	mu sync.Mutex
+	b  strings.Builder
+}
 
-func (s *syncBuilder) Write(p []byte) (int, error) { return s.b.Write(p) }
+func (s *syncBuilder) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuilder) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
 
 const stack = "organization/two-files/dev"
+
+// editProgram replaces old with new in the program's Pulumi.yaml.
+func editProgram(t *testing.T, dir, old, new string) {
+	t.Helper()
+	p := filepath.Join(dir, "Pulumi.yaml")
+	b, err := os.ReadFile(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(b), old) {
+		t.Fatalf("Pulumi.yaml has no %q", old)
+	}
+	if err := os.WriteFile(p, []byte(strings.Replace(string(b), old, new, 1)), 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// dropSecond removes the second resource (and its output) from the program.
+func dropSecond(t *testing.T, dir string) {
+	t.Helper()
+	p := filepath.Join(dir, "Pulumi.yaml")
+	b, err := os.ReadFile(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := string(b)
+	i, j := strings.Index(s, "  second:"), strings.Index(s, "outputs:")
+	s = s[:i] + s[j:]
+	s = strings.Replace(s, "  secondSize: ${second.size}\n", "", 1)
+	if err := os.WriteFile(p, []byte(s), 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func setConfig(t *testing.T, r *runner.Runner, values ...runner.ConfigValue) {
+	t.Helper()
+	if err := r.SetConfig(context.Background(), stack, values); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func up(t *testing.T, r *runner.Runner, log *syncBuilder, opts ...runner.OpOption) *runner.Result {
+	t.Helper()
+	res, err := r.Up(context.Background(), stack, opts...)
+	if err != nil {
+		t.Fatalf("Up: %v\nlog:\n%s", err, log)
+	}
+	return res
+}
+
+func preview(t *testing.T, r *runner.Runner, log *syncBuilder, opts ...runner.OpOption) *runner.Result {
+	t.Helper()
+	res, err := r.Preview(context.Background(), stack, opts...)
+	if err != nil {
+		t.Fatalf("Preview: %v\nlog:\n%s", err, log)
+	}
+	return res
+}
+
+// opsByName maps each resource's name to its step's operation.
+func opsByName(steps []runner.Step) map[string]apitype.OpType {
+	m := map[string]apitype.OpType{}
+	for _, s := range steps {
+		if i := strings.LastIndex(s.URN, "::"); i >= 0 && !strings.Contains(s.URN, "pulumi:providers:") {
+			m[s.URN[i+2:]] = s.Op
+		}
+	}
+	return m
+}
 
 func TestUpCreatesStackAndReturnsOutputs(t *testing.T) {
 	t.Parallel()
@@ -56,10 +149,7 @@ func TestUpCreatesStackAndReturnsOutputs(t *testing.T) {
 		t.Fatalf("Up on a missing stack without CreateStack: got %v, want ErrStackNotFound", err)
 	}
 
-	res, err := r.Up(ctx, stack, runner.CreateStack())
-	if err != nil {
-		t.Fatalf("Up: %v\nlog:\n%s", err, log)
-	}
+	res := up(t, r, log, runner.CreateStack())
 	if !res.Succeeded {
 		t.Error("Succeeded is false after a successful update")
 	}
@@ -97,11 +187,11 @@ func TestUpCreatesStackAndReturnsOutputs(t *testing.T) {
 		t.Errorf("a secret output formats as %q, want [secret]", s)
 	}
 
-	again, err := r.Up(ctx, stack, runner.CreateStack())
-	if err != nil {
-		t.Fatal(err)
-	}
+	again := up(t, r, log, runner.CreateStack())
 	if again.Summary.Changes() != 0 || again.Summary[apitype.OpSame] != 3 {
 		t.Errorf("second update summary %v, want 3 unchanged", again.Summary)
+	}
+	if len(again.Outputs) != 3 {
+		t.Errorf("an update without changes returned outputs %v, want all three", again.Outputs)
 	}
 }
