@@ -95,6 +95,7 @@ environment, runs Pulumi, and reports back with Octopus service messages
 		newDeployCmd(a),
 		newLoginCmd(a),
 		newOIDCCmd(a),
+		newCacheCmd(a),
 	)
 	return root
 }
