@@ -36,6 +36,7 @@ type OwnedEnvError struct {
 	Name string
 }
 
+// Error names the variable and the option to use instead.
 func (e *OwnedEnvError) Error() string {
 	return fmt.Sprintf("runner: %s is set by the runner itself; use its option (WithAccessToken, WithBackend, WithPulumiHome, WithCredentialsPath) instead of WithEnv", e.Name)
 }

@@ -223,6 +223,7 @@ type lockedWriter struct {
 	w  io.Writer
 }
 
+// Write serialises writes from stdout and stderr.
 func (l *lockedWriter) Write(p []byte) (int, error) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
@@ -236,6 +237,7 @@ type tailBuffer struct {
 	buf []byte
 }
 
+// Write appends p, dropping what falls out of the tail.
 func (t *tailBuffer) Write(p []byte) (int, error) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
@@ -246,6 +248,7 @@ func (t *tailBuffer) Write(p []byte) (int, error) {
 	return len(p), nil
 }
 
+// String is the tail kept.
 func (t *tailBuffer) String() string {
 	t.mu.Lock()
 	defer t.mu.Unlock()

@@ -99,6 +99,8 @@ type Output struct {
 	Secret bool
 }
 
+// String is the value, or "[secret]" for a secret one, so that an Output
+// is safe to log.
 func (o Output) String() string {
 	if o.Secret {
 		return "[secret]"
