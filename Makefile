@@ -92,3 +92,10 @@ demo: toolchain
 .PHONY: clean
 clean:
 	rm -rf $(TOOLS)
+
+# pkg/cache benchmark: restore from an extracted bundle vs `pulumi plugin
+# install` of synthetic 100 MB and 1 GB plugins from a loopback mirror (slow:
+# it generates the plugins; about 3 GB of temporary disk, removed afterwards).
+.PHONY: bench-cache
+bench-cache: toolchain
+	go test -tags cachebench -run '^TestRestoreBenchmark$$' -count=1 -v -timeout 30m ./pkg/cache/
