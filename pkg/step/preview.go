@@ -1,0 +1,150 @@
+package step
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"regexp"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/pulumi/pulumi/sdk/v3/go/common/apitype"
+
+	"github.com/octopulumi/octopulumi/pkg/runner"
+)
+
+// Output variables published by [Session.Preview], read in later steps as
+// #{Octopus.Action[<Step>].Output.<Name>}.
+const (
+	// OutFingerprint is the preview's fingerprint, for Apply.
+	OutFingerprint = "Pulumi.Preview.Fingerprint"
+	// OutSummaryMarkdown is a Markdown summary for Manual Intervention
+	// instructions.
+	OutSummaryMarkdown = "Pulumi.Preview.SummaryMarkdown"
+	// OutChanges is how many resources change; OutHasChanges is True or False.
+	OutChanges    = "Pulumi.Preview.Changes"
+	OutHasChanges = "Pulumi.Preview.HasChanges"
+	// OutCountPrefix precedes an operation's count: Pulumi.Preview.Count.create …
+	OutCountPrefix = "Pulumi.Preview.Count."
+)
+
+// PreviewOptions tune [Session.Preview].
+type PreviewOptions struct {
+	// ExpectNoChanges fails the preview with runner.ErrNoChanges on any
+	// change (a drift check).
+	ExpectNoChanges bool
+	// ArtifactDir is where the diff artifact is written. It must outlive the
+	// step (Octopus collects artifacts after the step ends, and deletes the
+	// step's work folder): the default is the system temp folder.
+	ArtifactDir string
+}
+
+// Preview applies the stack's config, previews the update, and publishes
+// the change summary, a Markdown summary and the fingerprint as output
+// variables, and the human diff as an artifact.
+func (s *Session) Preview(ctx context.Context, opts PreviewOptions) (*runner.Result, error) {
+	if err := s.applyConfig(ctx); err != nil {
+		return nil, err
+	}
+	ops := []runner.OpOption{runner.CreateStack()}
+	if opts.ExpectNoChanges {
+		ops = append(ops, runner.ExpectNoChanges())
+	}
+	res, err := s.Runner.Preview(ctx, s.Stack, ops...)
+	if res == nil || res.Summary == nil {
+		return res, err
+	}
+	// Publish even when changes were not expected: the drift is what the
+	// runbook's reader wants to see.
+	if perr := s.publishPreview(res, opts.ArtifactDir); perr != nil && err == nil {
+		err = perr
+	}
+	return res, err
+}
+
+func (s *Session) publishPreview(res *runner.Result, dir string) error {
+	vars := [][2]string{
+		{OutFingerprint, res.Fingerprint},
+		{OutChanges, strconv.Itoa(res.Summary.Changes())},
+		{OutHasChanges, map[bool]string{true: "True", false: "False"}[res.Summary.Changes() > 0]},
+		{OutSummaryMarkdown, Markdown(s.Stack, res)},
+	}
+	for _, op := range []apitype.OpType{apitype.OpCreate, apitype.OpUpdate, apitype.OpReplace, apitype.OpDelete, apitype.OpSame} {
+		vars = append(vars, [2]string{OutCountPrefix + string(op), strconv.Itoa(res.Summary[op])})
+	}
+	for _, v := range vars {
+		if err := s.messages.SetVariable(v[0], v[1], false); err != nil {
+			return fmt.Errorf("step: publishing %s: %w", v[0], err)
+		}
+	}
+	if dir == "" {
+		dir = os.TempDir()
+	}
+	name := "pulumi-preview-" + fileSafe.ReplaceAllString(s.Stack, "-") + "-" + res.Fingerprint + ".txt"
+	path, err := filepath.Abs(filepath.Join(dir, name))
+	if err != nil {
+		return fmt.Errorf("step: diff artifact: %w", err)
+	}
+	if err := os.WriteFile(path, []byte(res.Diff), 0o644); err != nil {
+		return fmt.Errorf("step: writing the diff artifact: %w", err)
+	}
+	return s.messages.CreateArtifact(path, name, int64(len(res.Diff)))
+}
+
+var fileSafe = regexp.MustCompile(`[^A-Za-z0-9._-]+`)
+
+// Markdown summarises a preview for a reviewer (Manual Intervention
+// instructions): the counts, a table of the resources that change with
+// the properties that change, and the fingerprint. It names properties,
+// never their values, so it holds no secret.
+func Markdown(stack string, res *runner.Result) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "**Pulumi preview of `%s`**: %s\n\n", stack, counts(res.Summary))
+	var rows []runner.Step
+	for _, st := range res.Steps {
+		if st.Op != apitype.OpSame && !strings.HasPrefix(st.Type, "pulumi:providers:") {
+			rows = append(rows, st)
+		}
+	}
+	if len(rows) > 0 {
+		b.WriteString("| Resource | Type | Change | Properties |\n|---|---|---|---|\n")
+		for _, st := range rows {
+			name := st.URN
+			if i := strings.LastIndex(name, "::"); i >= 0 {
+				name = name[i+2:]
+			}
+			props := append([]string(nil), st.Diffs...)
+			sort.Strings(props)
+			fmt.Fprintf(&b, "| %s | %s | %s | %s |\n", cell(name), cell(st.Type), st.Op, cell(strings.Join(props, ", ")))
+		}
+		b.WriteString("\n")
+	}
+	fmt.Fprintf(&b, "Fingerprint: `%s`\n", res.Fingerprint)
+	return b.String()
+}
+
+func counts(s runner.Summary) string {
+	var parts []string
+	for _, c := range []struct {
+		op   apitype.OpType
+		verb string
+	}{{apitype.OpCreate, "to create"}, {apitype.OpUpdate, "to update"}, {apitype.OpReplace, "to replace"}, {apitype.OpDelete, "to delete"}} {
+		if n := s[c.op]; n > 0 {
+			parts = append(parts, fmt.Sprintf("%d %s", n, c.verb))
+		}
+	}
+	if len(parts) == 0 {
+		parts = append(parts, "no changes")
+	}
+	if n := s[apitype.OpSame]; n > 0 {
+		parts = append(parts, fmt.Sprintf("%d unchanged", n))
+	}
+	return strings.Join(parts, ", ")
+}
+
+// cell escapes a Markdown table cell.
+func cell(s string) string {
+	return strings.NewReplacer("|", `\|`, "\n", " ").Replace(s)
+}
