@@ -93,6 +93,10 @@ environment, runs Pulumi, and reports back with Octopus service messages
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return &usageError{err} })
 	root.AddCommand(
 		newDeployCmd(a),
+		newPreviewCmd(a),
+		newUpCmd(a),
+		newRefreshCmd(a),
+		newDestroyCmd(a),
 		newLoginCmd(a),
 		newOIDCCmd(a),
 		newCacheCmd(a),

@@ -1,0 +1,42 @@
+package cli
+
+import (
+	"fmt"
+
+	"github.com/spf13/cobra"
+
+	"github.com/octopulumi/octopulumi/pkg/step"
+)
+
+func newPreviewCmd(a *app) *cobra.Command {
+	var f stepFlags
+	var opts step.PreviewOptions
+	cmd := &cobra.Command{
+		Use:   "preview",
+		Short: "Preview the environment's stack and publish the changes for review",
+		Long: `preview applies config from Pulumi.Config.* variables and previews an update
+of the environment's stack. It publishes the change counts, a Markdown summary
+(` + step.OutSummaryMarkdown + `) for Manual Intervention instructions and a
+fingerprint of the planned changes (` + step.OutFingerprint + `) as output
+variables, and the human diff as an artifact. Pass the fingerprint to
+"octopulumi up --approved-fingerprint" in the apply step.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			s, err := f.prepare(cmd.Context(), a)
+			if err != nil {
+				return err
+			}
+			defer s.Close()
+			res, err := s.Preview(cmd.Context(), opts)
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(a.io.Out, "octopulumi: stack %s preview: %s (fingerprint %s)\n", s.Stack, res.Summary, res.Fingerprint)
+			return nil
+		},
+	}
+	f.register(cmd, a)
+	cmd.Flags().BoolVar(&opts.ExpectNoChanges, "expect-no-changes", false, "fail if the preview finds any change (a drift check)")
+	cmd.Flags().StringVar(&opts.ArtifactDir, "artifact-dir", "", "where to write the diff artifact; it must outlive the step (default: the system temp folder)")
+	return cmd
+}
