@@ -49,6 +49,10 @@ type Config struct {
 	Auth []auth.Option
 	// Runner adds options for the runner (grace period, extra environment).
 	Runner []runner.Option
+	// Plugins are restored into PulumiHome before Pulumi runs; empty
+	// fields fall back to the Pulumi.PluginBundle and Pulumi.PluginCache
+	// variables.
+	Plugins Plugins
 }
 
 // Session is a prepared step: the context, the stack, credentials and a
@@ -109,6 +113,10 @@ func Prepare(ctx context.Context, cfg Config) (*Session, error) {
 	}
 	r, err := newRunner(cfg, creds)
 	if err != nil {
+		creds.Close()
+		return nil, err
+	}
+	if err := restorePlugins(ctx, cfg, octx.Vars); err != nil {
 		creds.Close()
 		return nil, err
 	}

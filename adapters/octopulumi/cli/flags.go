@@ -31,6 +31,7 @@ type stepFlags struct {
 	backend    string
 	pulumi     string
 	pulumiHome string
+	plugins    step.Plugins
 }
 
 func (f *stepFlags) register(cmd *cobra.Command, a *app) {
@@ -39,6 +40,8 @@ func (f *stepFlags) register(cmd *cobra.Command, a *app) {
 	registerBackend(cmd, a, &f.backend)
 	fl.StringVar(&f.pulumi, "pulumi", "", "the pulumi binary (default: the one on PATH)")
 	fl.StringVar(&f.pulumiHome, "pulumi-home", a.getenv("PULUMI_HOME"), "PULUMI_HOME for pulumi, where plugins live (default $PULUMI_HOME, else ~/.pulumi)")
+	fl.StringVar(&f.plugins.Bundle, "plugin-bundle", "", "restore plugins from this bundle (archive or extracted Octopus package) before Pulumi runs (or "+step.VarPluginBundle+")")
+	fl.StringVar(&f.plugins.Shared, "plugin-cache", "", "a worker-shared plugin cache folder to restore from, filled from the bundle (or "+step.VarPluginCache+")")
 	f.varFlags.register(cmd)
 }
 
@@ -118,5 +121,6 @@ func (f *stepFlags) prepare(ctx context.Context, a *app) (*step.Session, error) 
 		Log:        a.io.Out,
 		Messages:   a.messages,
 		Logger:     a.logger(),
+		Plugins:    f.plugins,
 	})
 }

@@ -1,0 +1,108 @@
+package step
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/octopulumi/octopulumi/pkg/cache"
+	"github.com/octopulumi/octopulumi/pkg/octoenv"
+)
+
+// Variables that make plugins present before Pulumi runs (see pkg/cache).
+const (
+	// VarPluginBundle is a plugin bundle: an archive, or the extracted path
+	// of an Octopus package built from one, e.g.
+	// #{Octopus.Action.Package[plugins].ExtractedPath}.
+	VarPluginBundle = "Pulumi.PluginBundle"
+	// VarPluginCache is a worker-shared plugin cache folder, for
+	// self-hosted workers that keep their disk.
+	VarPluginCache = "Pulumi.PluginCache"
+)
+
+// Plugins says where a step's provider plugins come from before Pulumi
+// runs. Both empty means Pulumi downloads what it needs.
+type Plugins struct {
+	// Bundle is a plugin bundle archive or extracted folder.
+	Bundle string
+	// Shared is a worker-shared cache folder; with a Bundle, the bundle
+	// fills it once per worker and the run links from it.
+	Shared string
+}
+
+// pluginSources merges the config's sources with the variables' (the
+// config wins).
+func pluginSources(cfg Config, vars *octoenv.Variables) Plugins {
+	p := cfg.Plugins
+	if p.Bundle == "" {
+		p.Bundle = strings.TrimSpace(vars.Value(VarPluginBundle))
+	}
+	if p.Shared == "" {
+		p.Shared = strings.TrimSpace(vars.Value(VarPluginCache))
+	}
+	return p
+}
+
+func restorePlugins(ctx context.Context, cfg Config, vars *octoenv.Variables) error {
+	home, err := pulumiHome(cfg)
+	if err != nil {
+		return err
+	}
+	return warmPlugins(ctx, cfg, pluginSources(cfg, vars), home)
+}
+
+// warmPlugins restores the plugins into home. With a manifest beside the
+// program (Pulumi.plugins.json), only its plugins are restored, and any that
+// Pulumi would still download are named in the log.
+func warmPlugins(ctx context.Context, cfg Config, p Plugins, home string) error {
+	var opts []cache.Option
+	manifest, err := cache.ReadManifest(filepath.Join(cfg.Program, cache.ManifestFile))
+	switch {
+	case err == nil:
+		opts = append(opts, cache.WithManifest(manifest))
+	case !errors.Is(err, fs.ErrNotExist):
+		return fmt.Errorf("step: %w", err)
+	}
+	if p.Bundle == "" && p.Shared == "" && manifest == nil {
+		return nil
+	}
+	if p.Bundle != "" {
+		opts = append(opts, cache.FromBundle(p.Bundle))
+	}
+	if p.Shared != "" {
+		if err := os.MkdirAll(p.Shared, 0o755); err != nil {
+			return fmt.Errorf("step: the plugin cache folder %s: %w", p.Shared, err)
+		}
+		opts = append(opts, cache.FromShared(p.Shared))
+	}
+	r, err := cache.Warm(ctx, home, opts...)
+	if err != nil {
+		return fmt.Errorf("step: restoring plugins: %w", err)
+	}
+	fmt.Fprintf(cfg.Log, "octopulumi: plugins: %d restored (%d files linked, %d copied), %d already present\n",
+		len(r.Installed), r.Linked, r.Copied, len(r.Present))
+	for _, m := range r.Missing {
+		fmt.Fprintf(cfg.Log, "octopulumi: plugin %s-%s v%s is not in the bundle or cache: Pulumi will download it\n", m.Kind, m.Name, m.Version)
+	}
+	return nil
+}
+
+// pulumiHome is where the child's plugins live: the configured
+// PULUMI_HOME, else ~/.pulumi of the step's environment.
+func pulumiHome(cfg Config) (string, error) {
+	if cfg.PulumiHome != "" {
+		return cfg.PulumiHome, nil
+	}
+	home := lookup(cfg.Environ, "HOME")
+	if home == "" {
+		var err error
+		if home, err = os.UserHomeDir(); err != nil {
+			return "", fmt.Errorf("step: no PULUMI_HOME and no home folder to default it to: %w", err)
+		}
+	}
+	return filepath.Join(home, ".pulumi"), nil
+}
