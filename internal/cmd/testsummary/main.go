@@ -56,6 +56,11 @@ func summarize(r io.Reader, w io.Writer) (int, error) {
 			output[k] = append(output[k], ev.Output)
 		case "pass", "fail", "skip":
 			if ev.Test == "" {
+				if ev.Action == "skip" {
+					// go test skips a package only when it has no test files.
+					fmt.Fprintf(w, "---- %s (no test files)\n", ev.Package)
+					continue
+				}
 				fmt.Fprintf(w, "%-4s %s (%s)\n", strings.ToUpper(ev.Action), ev.Package, time.Duration(ev.Elapsed*float64(time.Second)).Round(time.Millisecond))
 				if ev.Action == "fail" {
 					pkgFailed = append(pkgFailed, ev.Package)
