@@ -67,13 +67,7 @@ type run struct {
 // would: variables through the environment, the program in its work folder.
 func deploy(t *testing.T, bed *testbed.Bed, dir string, env []string, args ...string) run {
 	t.Helper()
-	return runBinary(t, append([]string{
-		"PATH=" + bed.Tools.Bin + ":/usr/bin:/bin",
-		"HOME=" + bed.Dir,
-		"OCTOPULUMI_VAR_Octopus__Project__Name=Web Shop",
-		"OCTOPULUMI_VAR_Octopus__Environment__Name=Staging",
-		"OCTOPULUMI_CONFIG_PASSPHRASE=" + testbed.Passphrase,
-	}, env...), append([]string{"deploy", "--program", dir, "--backend", bed.Backend, "--pulumi-home", bed.Home}, args...)...)
+	return runBinary(t, append(stepEnv(bed), env...), append([]string{"deploy", "--program", dir, "--backend", bed.Backend, "--pulumi-home", bed.Home}, args...)...)
 }
 
 // runBinary runs the octopulumi binary with exactly env and parses the
@@ -179,12 +173,7 @@ func TestDeployFailureReportsResultMessage(t *testing.T) {
 	if r.code == 0 {
 		t.Fatalf("deploy succeeded although the second file fails on create:\n%s", r.stdout)
 	}
-	var result string
-	for _, m := range r.messages {
-		if m.Name == "resultMessage" {
-			result, _ = m.Get("message")
-		}
-	}
+	result := resultMessage(r)
 	if !strings.Contains(result, "localfile:index:File::second") || !strings.Contains(result, "failOnCreate") {
 		t.Errorf("resultMessage %q does not name the failing resource and the reason", result)
 	}
