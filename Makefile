@@ -3,6 +3,7 @@
 #   make demo        build the toolchain if needed, then run the example deploy step
 #   make test        toolchain, go vet, go test -race over every module
 #   make toolchain   the pinned Pulumi toolchain, into .tools/ (a no-op when up to date)
+#   make bench       the performance figures of the README (bench-cache apart: it is slow)
 #
 # Versions live in one place each: upstream Pulumi modules in tools/go.mod
 # (the CLI and pulumi-go-provider) and tools/yaml/go.mod (the YAML language
@@ -72,11 +73,14 @@ $(LOCALFILE_TARBALL): $(PROVIDER_BIN)/pulumi-resource-localfile
 vet:
 	go vet ./...
 	cd tools && go vet ./...
+	cd pkg/runner/benchcmp && go vet ./...
 
 .PHONY: test
 test: toolchain vet
 	go build -o $(TOOLS)/testsummary ./internal/cmd/testsummary
 	go test -race -count=1 -json ./... | $(TOOLS)/testsummary
+	@echo "benchmarks, one iteration each (the figures: make bench):"
+	go test -run '^$$' -bench . -benchtime 1x -benchmem ./pkg/octoenv/ ./pkg/auth/
 
 # The demo keeps its state and PULUMI_HOME in one temp folder, so a second
 # run is an update with no changes. Its provider plugin is installed from the
@@ -99,3 +103,17 @@ clean:
 .PHONY: bench-cache
 bench-cache: toolchain
 	go test -tags cachebench -run '^TestRestoreBenchmark$$' -count=1 -v -timeout 30m ./pkg/cache/
+
+# The README's performance figures. Each benchmark runs both sides in one run
+# and reports the ratio as a metric.
+.PHONY: bench bench-octoenv bench-auth bench-runner
+bench: bench-octoenv bench-auth bench-runner
+
+bench-octoenv:
+	go test -run '^$$' -bench BenchmarkContextFromJSON -benchmem -count 5 ./pkg/octoenv/
+
+bench-auth: toolchain
+	go test -run '^$$' -bench BenchmarkLoginOIDC -benchtime 10x ./pkg/auth/
+
+bench-runner: toolchain
+	cd pkg/runner/benchcmp && go test -run '^$$' -bench Deploy -benchtime 10x
