@@ -11,6 +11,7 @@ import (
 	"io"
 	"io/fs"
 	"os"
+	"path"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -163,6 +164,7 @@ func extractPluginTarball(r io.Reader, dir string) error {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return err
 	}
+	links := linkSet{}
 	for {
 		h, err := tr.Next()
 		if errors.Is(err, io.EOF) {
@@ -178,6 +180,13 @@ func extractPluginTarball(r io.Reader, dir string) error {
 		if !filepath.IsLocal(filepath.FromSlash(name)) {
 			return fmt.Errorf("entry %q escapes the plugin folder", h.Name)
 		}
+		name = path.Clean(name)
+		if _, ok := links[name]; ok {
+			return fmt.Errorf("entry %q replaces a symlink, and writing it would follow the link", h.Name)
+		}
+		if why := links.unsafe(name, false); why != "" {
+			return fmt.Errorf("entry %q %s", h.Name, why)
+		}
 		p := filepath.Join(dir, filepath.FromSlash(name))
 		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
 			return err
@@ -188,7 +197,8 @@ func extractPluginTarball(r io.Reader, dir string) error {
 		case tar.TypeReg:
 			err = writeFileFrom(p, tr, fs.FileMode(normMode(fs.FileMode(h.Mode))))
 		case tar.TypeSymlink:
-			if filepath.IsAbs(h.Linkname) || !filepath.IsLocal(filepath.Join(filepath.Dir(name), h.Linkname)) {
+			links[name] = h.Linkname
+			if links.unsafe(name, true) != "" {
 				return fmt.Errorf("symlink %q points outside the plugin folder", h.Name)
 			}
 			err = os.Symlink(h.Linkname, p)

@@ -130,14 +130,84 @@ func checkRecords(plugin string, files []fileRecord, needHash bool) error {
 				return bad("no valid size and SHA-256 in the file list")
 			}
 		case "symlink":
-			if filepath.IsAbs(f.Target) || !filepath.IsLocal(filepath.Join(filepath.Dir(filepath.FromSlash(f.Path)), filepath.FromSlash(f.Target))) {
-				return bad("symlink points outside the plugin folder")
-			}
 		default:
 			return bad(fmt.Sprintf("unknown type %q", f.Type))
 		}
 	}
+	links := linkSet{}
+	for _, f := range files {
+		if f.Type == "symlink" {
+			links[f.Path] = f.Target
+		}
+	}
+	for _, f := range files {
+		if why := links.unsafe(f.Path, f.Type == "symlink"); why != "" {
+			return &IntegrityError{Plugin: plugin, File: f.Path, Reason: why}
+		}
+	}
 	return nil
+}
+
+// linkSet maps the slash-separated paths of a plugin folder's symlinks to
+// their targets. A lexical check of each target alone is not enough: with
+// "d/up" -> "..", a later "d/up/x" -> ".." is lexically inside yet lands one
+// level above the folder, and a file "d/up/x/f" is then written outside it.
+type linkSet map[string]string
+
+// maxLinkHops bounds symlink resolution, as the kernel's ELOOP does.
+const maxLinkHops = 40
+
+// unsafe says why the entry at p would let a write or a read leave the
+// plugin folder, or returns "": no entry may lie below a symlink (writing it
+// would follow the link), and a symlink's target, resolved through the other
+// symlinks, must stay inside.
+func (ls linkSet) unsafe(p string, isLink bool) string {
+	for i := range len(p) {
+		if p[i] == '/' {
+			if _, ok := ls[p[:i]]; ok {
+				return "lies below the symlink " + p[:i]
+			}
+		}
+	}
+	if !isLink {
+		return ""
+	}
+	t := filepath.ToSlash(ls[p])
+	if t == "" || path.IsAbs(t) || filepath.IsAbs(ls[p]) || !ls.staysInside(path.Dir(p)+"/"+t) {
+		return "symlink points outside the plugin folder"
+	}
+	return ""
+}
+
+// staysInside resolves the slash path p, relative to the plugin folder,
+// through the symlinks of ls, and reports whether it never leaves the folder
+// (a loop, or too many hops, counts as leaving).
+func (ls linkSet) staysInside(p string) bool {
+	parts := strings.Split(p, "/")
+	var cur []string
+	for hops, i := 0, 0; i < len(parts); i++ {
+		switch s := parts[i]; s {
+		case "", ".":
+		case "..":
+			if len(cur) == 0 {
+				return false
+			}
+			cur = cur[:len(cur)-1]
+		default:
+			cur = append(cur, s)
+			t, ok := ls[strings.Join(cur, "/")]
+			if !ok {
+				continue
+			}
+			if hops++; hops > maxLinkHops || t == "" || path.IsAbs(filepath.ToSlash(t)) || filepath.IsAbs(t) {
+				return false
+			}
+			// Go on from the link's folder with its target, then the rest.
+			next := append(slices.Clone(cur[:len(cur)-1]), strings.Split(filepath.ToSlash(t), "/")...)
+			parts, cur, i = append(next, parts[i+1:]...), nil, -1
+		}
+	}
+	return true
 }
 
 // checkDir compares the plugin folder dir with its records: types, sizes
