@@ -448,22 +448,48 @@ func extractHashed(r io.Reader, p string, rec fileRecord, key string) error {
 	if err != nil {
 		return err
 	}
+	err = copyChecked(f, r, rec, key)
+	if cerr := errors.Join(f.Close(), os.Chmod(p, fs.FileMode(rec.Mode))); err == nil && cerr != nil {
+		err = fmt.Errorf("plugin %s: write %s: %w", key, rec.Path, cerr)
+	}
+	return err
+}
+
+// copyChecked copies r to w and checks the bytes against rec. A failure to
+// read is the archive's fault (an *IntegrityError); a failure to write (a
+// full disk) is not, and keeps its cause so that errors.Is finds ENOSPC.
+func copyChecked(w io.Writer, r io.Reader, rec fileRecord, key string) error {
 	h := sha256.New()
-	bw := bufio.NewWriterSize(io.MultiWriter(f, h), 1<<20)
-	n, err := io.Copy(bw, r)
+	src := &readErrReader{r: r}
+	bw := bufio.NewWriterSize(io.MultiWriter(w, h), 1<<20)
+	n, err := io.Copy(bw, src)
 	if err == nil {
 		err = bw.Flush()
 	}
-	if cerr := errors.Join(f.Close(), os.Chmod(p, fs.FileMode(rec.Mode))); err == nil {
-		err = cerr
-	}
-	if err != nil {
-		return &IntegrityError{Plugin: key, File: rec.Path, Reason: fmt.Sprintf("archive truncated or corrupt after %d of %d bytes: %v", n, rec.Size, err)}
+	switch {
+	case src.err != nil:
+		return &IntegrityError{Plugin: key, File: rec.Path, Reason: fmt.Sprintf("archive truncated or corrupt after %d of %d bytes: %v", n, rec.Size, src.err)}
+	case err != nil:
+		return fmt.Errorf("plugin %s: write %s: %w", key, rec.Path, err)
 	}
 	if sum := hex.EncodeToString(h.Sum(nil)); sum != rec.SHA256 {
 		return &IntegrityError{Plugin: key, File: rec.Path, Reason: "SHA-256 " + sum + " does not match the index's " + rec.SHA256 + " (tampered or corrupt archive)"}
 	}
 	return nil
+}
+
+// readErrReader remembers the error of its reader, other than io.EOF.
+type readErrReader struct {
+	r   io.Reader
+	err error
+}
+
+func (e *readErrReader) Read(p []byte) (int, error) {
+	n, err := e.r.Read(p)
+	if err != nil && !errors.Is(err, io.EOF) {
+		e.err = err
+	}
+	return n, err
 }
 
 // cleanStaging deletes staging folders that killed restores left behind.

@@ -2,15 +2,18 @@ package cache
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"slices"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 )
 
@@ -241,5 +244,47 @@ func TestConcurrentPulumiPluginInstall(t *testing.T) {
 		if probs, err := Verify(ctx, home, VerifyContents()); err != nil || len(probs) != 0 {
 			t.Fatalf("Verify = %v, %v", probs, err)
 		}
+	}
+}
+
+type failingWriter struct{ err error }
+
+func (w failingWriter) Write([]byte) (int, error) { return 0, w.err }
+
+type failingReader struct{ err error }
+
+func (r failingReader) Read([]byte) (int, error) { return 0, r.err }
+
+// A full disk while extracting is not a tampered archive: the error keeps
+// ENOSPC and does not claim corruption.
+func TestExtractTellsAFullDiskFromABadArchive(t *testing.T) {
+	t.Parallel()
+	body := []byte("plugin bytes")
+	rec := fileRecord{Path: "pulumi-resource-x", Type: "file", Mode: 0o755, Size: int64(len(body)), SHA256: sha256Hex(body)}
+	for _, tc := range []struct {
+		name      string
+		w         io.Writer
+		r         io.Reader
+		integrity bool
+		cause     error
+	}{
+		{"disk full", failingWriter{syscall.ENOSPC}, bytes.NewReader(body), false, syscall.ENOSPC},
+		{"truncated archive", io.Discard, failingReader{io.ErrUnexpectedEOF}, true, nil},
+		{"tampered bytes", io.Discard, strings.NewReader("other bytes!"), true, nil},
+		{"good", io.Discard, bytes.NewReader(body), false, nil},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			err := copyChecked(tc.w, tc.r, rec, "resource-x-v1.0.0")
+			if got := errors.Is(err, ErrIntegrity); got != tc.integrity {
+				t.Fatalf("copyChecked = %v; integrity error %v, want %v", err, got, tc.integrity)
+			}
+			if tc.cause != nil && !errors.Is(err, tc.cause) {
+				t.Fatalf("copyChecked = %v, want it to wrap %v", err, tc.cause)
+			}
+			if tc.name == "good" && err != nil {
+				t.Fatalf("copyChecked = %v", err)
+			}
+		})
 	}
 }
