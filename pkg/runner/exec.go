@@ -97,32 +97,40 @@ func (r *Runner) run(ctx context.Context, inv invocation, onEvent func(apitype.E
 	cmd.Stderr = stderrW
 
 	start := time.Now()
-	r.opts.logger.DebugContext(ctx, "pulumi", "args", cmd.Args[1:], "dir", cmd.Dir)
+	// The arguments may hold secret config values (config set-all).
+	logArgs := redactArgs(r.redact, cmd.Args[1:])
+	r.opts.logger.DebugContext(ctx, "pulumi", "args", logArgs, "dir", cmd.Dir)
 	if err := cmd.Start(); err != nil {
 		return output{}, fmt.Errorf("runner: starting %s: %w", r.opts.pulumi, err)
 	}
-	var wg sync.WaitGroup
+	var eventsDone chan struct{}
 	var eventErr error
 	if fifo != nil {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			eventErr = readEvents(fifo.reader, onEvent)
-		}()
+		eventsDone = make(chan struct{})
+		go func(f *os.File) {
+			defer close(eventsDone)
+			eventErr = readEvents(f, onEvent)
+		}(fifo.reader)
 	}
 	waitErr := cmd.Wait()
 	if fifo != nil {
 		// The child is gone: drop our own write end, and once the reader
-		// drains what the child wrote, it sees EOF.
+		// drains what the child wrote, it sees EOF. A process that
+		// inherited the pipe from pulumi could keep it open for ever:
+		// the deadline bounds that wait.
 		fifo.closeWriter()
-		wg.Wait()
+		_ = fifo.reader.SetReadDeadline(time.Now().Add(r.opts.eventDrain))
+		<-eventsDone
+		if errors.Is(eventErr, os.ErrDeadlineExceeded) {
+			eventErr = fmt.Errorf("%w: still open %s after pulumi exited", errEventLogHeld, r.opts.eventDrain)
+		}
 	}
 	flushErr := errors.Join(stdoutW.Flush(), stderrW.Flush())
 	out := output{stdout: stdout.String(), stderr: tail.String()}
 	if cmd.ProcessState != nil {
 		out.exitCode = cmd.ProcessState.ExitCode()
 	}
-	r.opts.logger.DebugContext(ctx, "pulumi done", "args", cmd.Args[1:], "exit", out.exitCode, "duration", time.Since(start))
+	r.opts.logger.DebugContext(ctx, "pulumi done", "args", logArgs, "exit", out.exitCode, "duration", time.Since(start))
 	if ctx.Err() != nil {
 		return out, fmt.Errorf("runner: pulumi %s: %w", inv.args[0], ctx.Err())
 	}
@@ -138,6 +146,11 @@ func (r *Runner) run(ctx context.Context, inv invocation, onEvent func(apitype.E
 	}
 	return out, flushErr
 }
+
+// errEventLogHeld is a run whose event log another process (one that
+// inherited it from pulumi) kept open after pulumi exited: the events pulumi
+// wrote were all read, but the reader had to stop waiting for the end.
+var errEventLogHeld = errors.New("the engine event log was held open by another process")
 
 func redactArgs(red *auth.Redactor, args []string) []string {
 	out := make([]string, len(args))
@@ -199,7 +212,26 @@ func (p *eventPipe) cleanup() {
 // produce large lines, but not unbounded ones.
 const maxEventLine = 64 << 20
 
+// defaultEventDrain is how long the reader waits, once pulumi has exited,
+// for the end of its event log. What pulumi wrote is at most a pipe buffer
+// and is read in milliseconds; only a process that inherited the pipe can
+// hold it open longer.
+const defaultEventDrain = 5 * time.Second
+
+// readEvents hands each event read from r to onEvent until EOF. On a
+// malformed or oversized event it stops parsing but keeps reading to the
+// end, so that pulumi never blocks on a full pipe that nobody reads.
 func readEvents(r io.Reader, onEvent func(apitype.EngineEvent)) error {
+	err := scanEvents(r, onEvent)
+	if err != nil && !errors.Is(err, os.ErrDeadlineExceeded) {
+		if _, derr := io.Copy(io.Discard, r); errors.Is(derr, os.ErrDeadlineExceeded) {
+			return errors.Join(err, derr)
+		}
+	}
+	return err
+}
+
+func scanEvents(r io.Reader, onEvent func(apitype.EngineEvent)) error {
 	sc := bufio.NewScanner(r)
 	sc.Buffer(make([]byte, 0, 64<<10), maxEventLine)
 	for sc.Scan() {

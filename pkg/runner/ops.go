@@ -13,15 +13,25 @@ const (
 	opDestroy = "destroy"
 )
 
+// checkStack rejects a stack name that pulumi would misread: every
+// operation checks its stack here before it builds arguments, since a name
+// that starts with a dash would be taken for a flag.
+func checkStack(op, stack string) error {
+	if strings.TrimSpace(stack) == "" {
+		return fmt.Errorf("runner: %s: empty stack name (want org/project/stack)", op)
+	}
+	if strings.HasPrefix(stack, "-") {
+		return fmt.Errorf("runner: %s: stack name %q starts with a dash; a stack name is org/project/stack", op, stack)
+	}
+	return nil
+}
+
 // engineInvocation builds the one pulumi process of an engine operation:
 // its arguments and the variables it needs beyond the Runner's. It does no
 // I/O, so tests assert on it directly.
 func engineInvocation(op, stack string, o opOptions) (invocation, error) {
-	if stack == "" {
-		return invocation{}, fmt.Errorf("runner: %s: empty stack name (want org/project/stack)", op)
-	}
-	if strings.HasPrefix(stack, "-") {
-		return invocation{}, fmt.Errorf("runner: %s: stack name %q starts with a dash", op, stack)
+	if err := checkStack(op, stack); err != nil {
+		return invocation{}, err
 	}
 	// --event-log is only offered when debug commands are on.
 	env := map[string]string{"PULUMI_DEBUG_COMMANDS": "true"}

@@ -28,6 +28,9 @@ type options struct {
 	grace       time.Duration
 	progress    func(Progress)
 	lookPath    func(string) (string, error)
+	// eventDrain bounds the wait for the end of the event log once pulumi
+	// has exited (see defaultEventDrain).
+	eventDrain time.Duration
 	// parentEnv is the environment inherited from (os.Environ); a field so
 	// tests see what would be inherited without touching the real one.
 	parentEnv func() []string
@@ -102,6 +105,19 @@ func WithInheritEnv(patterns ...string) Option {
 	return func(o *options) error { o.inherit = append(o.inherit, patterns...); return nil }
 }
 
+// WithParentEnv makes the child inherit from environ (os.Environ-style
+// "NAME=value" pairs) instead of this process's environment, for a caller
+// that holds the step's environment as data. The same rules apply:
+// [DefaultInherit] and [WithInheritEnv] choose what passes, and owned
+// variables never do.
+func WithParentEnv(environ []string) Option {
+	return func(o *options) error {
+		env := append([]string(nil), environ...)
+		o.parentEnv = func() []string { return env }
+		return nil
+	}
+}
+
 // WithoutInheritedEnv passes nothing from this process's environment to the
 // child, not even [DefaultInherit]: the child gets only what options set.
 func WithoutInheritedEnv() Option {
@@ -146,11 +162,12 @@ func WithProgress(fn func(Progress)) Option {
 
 func newOptions(opts []Option) (*options, error) {
 	o := &options{
-		log:       io.Discard,
-		logger:    slog.New(slog.DiscardHandler),
-		grace:     30 * time.Second,
-		lookPath:  exec.LookPath,
-		parentEnv: os.Environ,
+		log:        io.Discard,
+		logger:     slog.New(slog.DiscardHandler),
+		grace:      30 * time.Second,
+		eventDrain: defaultEventDrain,
+		lookPath:   exec.LookPath,
+		parentEnv:  os.Environ,
 	}
 	var errs []error
 	for _, opt := range opts {

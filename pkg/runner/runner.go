@@ -134,8 +134,12 @@ func (r *Runner) Install(ctx context.Context) error {
 // CreateStack creates stack (org/project/stack), or does nothing if it
 // exists.
 func (r *Runner) CreateStack(ctx context.Context, stack string) error {
+	if err := checkStack("stack init", stack); err != nil {
+		return err
+	}
 	_, err := r.run(ctx, invocation{args: []string{"stack", "init", stack, "--no-select"}}, nil)
 	var ee *ExitError
+	// The CLI has no exit code for this case: its stderr is all there is.
 	if errors.As(err, &ee) && strings.Contains(ee.Stderr, "already exists") {
 		return nil
 	}
@@ -204,6 +208,9 @@ func (r *Runner) Destroy(ctx context.Context, stack string, opts ...OpOption) (*
 // lock. Only for an update whose process died: a running one is cancelled by
 // cancelling the context of its call.
 func (r *Runner) Cancel(ctx context.Context, stack string) error {
+	if err := checkStack("cancel", stack); err != nil {
+		return err
+	}
 	if _, err := r.run(ctx, invocation{args: []string{"cancel", "--yes", "--stack", stack}}, nil); err != nil {
 		return classify(stack, "cancel", err, failure{})
 	}
@@ -271,6 +278,12 @@ func (r *Runner) once(ctx context.Context, op, stack string, inv invocation, o o
 	if inv.capture {
 		res.Diff = out.stdout
 	}
+	if errors.Is(err, errEventLogHeld) && c.summary {
+		// pulumi wrote every event, its summary included; only the end of
+		// the pipe was late.
+		r.opts.logger.WarnContext(ctx, "pulumi exited but a process it started still held the event log open", "stack", stack, "op", op)
+		err = nil
+	}
 	if err != nil {
 		// An update applied with a plan may exit non-zero although the
 		// engine reports success (seen on some CLI versions): trust the
@@ -282,7 +295,12 @@ func (r *Runner) once(ctx context.Context, op, stack string, inv invocation, o o
 		}
 		return res, classify(stack, op, err, c.failure())
 	}
-	if c.summary && !res.Succeeded {
+	if !c.summary {
+		// Without the summary the steps and outputs may be incomplete:
+		// calling that a success would publish a partial result.
+		return res, &StackError{Stack: stack, Op: op, Kind: FailureOther, Err: fmt.Errorf("pulumi %s exited with code 0 but its engine event log ended without a summary, so what it did is unknown; check the log above, and that %s is a Pulumi CLI that supports --event-log", inv.args[0], r.opts.pulumi)}
+	}
+	if !res.Succeeded {
 		f := c.failure()
 		return res, &StackError{Stack: stack, Op: op, Kind: FailureOther, URNs: f.urns, Diagnostics: f.errors(), Err: errors.New("the engine reported the operation failed")}
 	}
@@ -303,10 +321,17 @@ type ConfigValue struct {
 // process, or two when path and plain keys are mixed. Secret values are
 // redacted from the log and errors from then on.
 func (r *Runner) SetConfig(ctx context.Context, stack string, values []ConfigValue) error {
+	if err := checkStack("config set-all", stack); err != nil {
+		return err
+	}
 	var plain, path []ConfigValue
 	for _, v := range values {
 		if v.Key == "" {
 			return errors.New("runner: SetConfig: a config value has an empty key")
+		}
+		if strings.Contains(v.Key, "=") {
+			// set-all takes key=value and splits at the first "=".
+			return fmt.Errorf("runner: SetConfig: config key %q contains \"=\", which Pulumi would split into another key and value; rename the key", v.Key)
 		}
 		if v.Secret {
 			r.redact.Add(v.Value)
@@ -346,6 +371,9 @@ func (r *Runner) SetConfig(ctx context.Context, stack string, values []ConfigVal
 // secret, in one process (`pulumi stack export --show-secrets`). Only the
 // top level of an output is checked for secrecy.
 func (r *Runner) Outputs(ctx context.Context, stack string) (Outputs, error) {
+	if err := checkStack("stack export", stack); err != nil {
+		return nil, err
+	}
 	out, err := r.run(ctx, invocation{args: []string{"stack", "export", "--show-secrets", "--stack", stack}, quiet: true}, nil)
 	if err != nil {
 		return nil, classify(stack, "stack export", err, failure{})

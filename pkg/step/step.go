@@ -37,7 +37,8 @@ type Config struct {
 	// PulumiHome is PULUMI_HOME, where plugins live; empty means ~/.pulumi.
 	PulumiHome string
 	// Environ is the environment the step runs in (os.Environ()); pulumi
-	// inherits from it what runner.DefaultInherit allows.
+	// inherits from it what runner.DefaultInherit allows. Nil means this
+	// process's environment.
 	Environ []string
 	// Log receives Pulumi's human log, redacted: the Octopus task log.
 	Log io.Writer
@@ -198,6 +199,9 @@ func newRunner(cfg Config, creds *auth.Credentials) (*runner.Runner, error) {
 	}
 	if creds.Token != "" {
 		opts = append(opts, runner.WithAccessToken(creds.Token))
+	}
+	if cfg.Environ != nil {
+		opts = append(opts, runner.WithParentEnv(cfg.Environ))
 	}
 	if cfg.Pulumi != "" {
 		opts = append(opts, runner.WithPulumi(cfg.Pulumi))

@@ -1,0 +1,155 @@
+package runner
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+// fakePulumi writes a shell script that stands in for pulumi, so that the
+// process plumbing can be tested without the toolchain. The script sees
+// the path given to --event-log as $log.
+func fakePulumi(t *testing.T, body string) string {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "pulumi")
+	script := "#!/bin/sh\nlog=\nwhile [ $# -gt 0 ]; do [ \"$1\" = --event-log ] && log=$2; shift; done\n" + body + "\n"
+	if err := os.WriteFile(path, []byte(script), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+const summaryLine = `{"sequence":1,"timestamp":1,"summaryEvent":{"maybeCorrupt":false,"durationSeconds":0,"resourceChanges":{"same":1},"PolicyPacks":{},"result":"succeeded"}}`
+
+func TestDebugLogRedactsSecretConfig(t *testing.T) {
+	t.Parallel()
+	var logged bytes.Buffer
+	logger := slog.New(slog.NewTextHandler(&logged, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	r := testRunner(t, nil, WithPulumi(fakePulumi(t, "exit 0")), WithLogger(logger))
+	err := r.SetConfig(context.Background(), "org/p/dev", []ConfigValue{
+		{Key: "app:password", Value: "hunter2-very-secret", Secret: true},
+		{Key: "app:region", Value: "eu-west-1"},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(logged.String(), "hunter2-very-secret") {
+		t.Errorf("the debug log holds a secret config value:\n%s", logged.String())
+	}
+	if !strings.Contains(logged.String(), "eu-west-1") {
+		t.Errorf("the debug log lost the plain arguments:\n%s", logged.String())
+	}
+}
+
+func TestEventLogEdgeCases(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name   string
+		script string
+		// want is a text the error must hold; empty means success.
+		want string
+	}{
+		{
+			name: "a process pulumi started holds the event log",
+			// The background sleep inherits the pipe on fd 3 and outlives
+			// the script; its stdout and stderr go elsewhere.
+			script: "printf '%s\\n' '" + summaryLine + "' > \"$log\"\nsleep 3 3>\"$log\" >/dev/null 2>&1 &\nexit 0",
+		},
+		{
+			name: "a malformed event, then more than a pipe buffer",
+			// Unless the reader keeps draining, the script blocks on a full
+			// pipe and never exits.
+			script: "{ echo 'not json'; i=0; while [ $i -lt 3000 ]; do printf '%0100d\\n' 0; i=$((i+1)); done; } > \"$log\"\nexit 0",
+			want:   "malformed engine event",
+		},
+		{
+			name:   "pulumi never opens the event log and exits 0",
+			script: "exit 0",
+			want:   "without a summary",
+		},
+		{
+			name:   "pulumi never opens the event log and fails",
+			script: "echo 'error: no Pulumi.yaml project file found' >&2; exit 1",
+			want:   "no Pulumi.yaml project file found",
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			r := testRunner(t, nil, WithPulumi(fakePulumi(t, tt.script)), WithGracePeriod(time.Second))
+			r.opts.eventDrain = 200 * time.Millisecond
+			ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+			defer cancel()
+			start := time.Now()
+			res, err := r.Up(ctx, "org/p/dev")
+			if ctx.Err() != nil {
+				t.Fatalf("Up hung until the test's deadline: %v", err)
+			}
+			if took := time.Since(start); took > 2*time.Second {
+				t.Errorf("Up took %s, want it bounded by the drain deadline", took)
+			}
+			if tt.want == "" {
+				if err != nil || !res.Succeeded || res.Summary["same"] != 1 {
+					t.Fatalf("Up = %+v, %v; want the summary and success", res, err)
+				}
+				return
+			}
+			if err == nil || !strings.Contains(err.Error(), tt.want) {
+				t.Fatalf("Up = %v, want an error containing %q", err, tt.want)
+			}
+		})
+	}
+}
+
+func TestStackNamesCheckedBeforeAnyProcess(t *testing.T) {
+	t.Parallel()
+	marker := filepath.Join(t.TempDir(), "ran")
+	r := testRunner(t, nil, WithPulumi(fakePulumi(t, "touch "+marker)))
+	ctx := context.Background()
+	calls := map[string]func(string) error{
+		"CreateStack": func(s string) error { return r.CreateStack(ctx, s) },
+		"Cancel":      func(s string) error { return r.Cancel(ctx, s) },
+		"SetConfig":   func(s string) error { return r.SetConfig(ctx, s, []ConfigValue{{Key: "a:b", Value: "c"}}) },
+		"Outputs":     func(s string) error { _, err := r.Outputs(ctx, s); return err },
+		"Up":          func(s string) error { _, err := r.Up(ctx, s); return err },
+	}
+	for name, call := range calls {
+		for stack, want := range map[string]string{"--remove": "starts with a dash", " ": "empty stack name"} {
+			if err := call(stack); err == nil || !strings.Contains(err.Error(), want) {
+				t.Errorf("%s(%q) = %v, want an error containing %q", name, stack, err, want)
+			}
+		}
+	}
+	if _, err := os.Stat(marker); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("pulumi ran for a bad stack name (%v)", err)
+	}
+}
+
+func TestSetConfigRejectsKeyWithEquals(t *testing.T) {
+	t.Parallel()
+	r := testRunner(t, nil, WithPulumi(fakePulumi(t, "exit 0")))
+	err := r.SetConfig(context.Background(), "org/p/dev", []ConfigValue{{Key: "app:a=b", Value: "c"}})
+	if err == nil || !strings.Contains(err.Error(), `"app:a=b"`) {
+		t.Fatalf("SetConfig = %v, want an error naming the key", err)
+	}
+}
+
+func TestWithParentEnv(t *testing.T) {
+	t.Parallel()
+	r := testRunner(t, nil, WithParentEnv([]string{"AWS_REGION=from-step", "PULUMI_ACCESS_TOKEN=pul-not-inherited", "OTHER=x"}))
+	env := envMap(r.command(context.Background(), invocation{args: []string{"version"}}).Env)
+	if env["AWS_REGION"] != "from-step" {
+		t.Errorf("AWS_REGION = %q, want the given environment's", env["AWS_REGION"])
+	}
+	for _, name := range []string{"PULUMI_ACCESS_TOKEN", "OTHER"} {
+		if v, ok := env[name]; ok {
+			t.Errorf("%s=%q inherited, want it left out", name, v)
+		}
+	}
+}
