@@ -84,6 +84,9 @@ type Step struct {
 	inputs map[string]any
 }
 
+// Name is the resource's name: the last part of its URN.
+func (s Step) Name() string { return lastName(s.URN) }
+
 // Diagnostic is a warning or error from the engine, a provider or the
 // program.
 type Diagnostic struct {

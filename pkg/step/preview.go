@@ -82,15 +82,38 @@ func (s *Session) publishPreview(res *runner.Result, dir string) error {
 	if dir == "" {
 		dir = os.TempDir()
 	}
-	name := "pulumi-preview-" + fileSafe.ReplaceAllString(s.Stack, "-") + "-" + res.Fingerprint + ".txt"
-	path, err := filepath.Abs(filepath.Join(dir, name))
+	base := "pulumi-preview-" + fileSafe.ReplaceAllString(s.Stack, "-") + "-" + res.Fingerprint
+	path, err := writeArtifact(dir, base, res.Diff)
 	if err != nil {
-		return fmt.Errorf("step: diff artifact: %w", err)
+		return err
 	}
-	if err := os.WriteFile(path, []byte(res.Diff), 0o644); err != nil {
-		return fmt.Errorf("step: writing the diff artifact: %w", err)
+	return s.messages.CreateArtifact(path, base+".txt", int64(len(res.Diff)))
+}
+
+// writeArtifact writes text to a new file in dir and returns its absolute
+// path. The file must outlive the step, often in a temp folder that other
+// users of the worker share, so it gets a name of its own (no other step's
+// file is overwritten, and no planted file or link is followed) and is
+// readable only by the step's user.
+func writeArtifact(dir, base, text string) (string, error) {
+	abs, err := filepath.Abs(dir)
+	if err != nil {
+		return "", fmt.Errorf("step: the artifact folder %s: %w", dir, err)
 	}
-	return s.messages.CreateArtifact(path, name, int64(len(res.Diff)))
+	f, err := os.CreateTemp(abs, base+"-*.txt")
+	if err != nil {
+		return "", fmt.Errorf("step: creating the diff artifact in %s (set the artifact folder to one the step can write): %w", abs, err)
+	}
+	if _, err := f.WriteString(text); err != nil {
+		f.Close()
+		os.Remove(f.Name())
+		return "", fmt.Errorf("step: writing the diff artifact %s: %w", f.Name(), err)
+	}
+	if err := f.Close(); err != nil {
+		os.Remove(f.Name())
+		return "", fmt.Errorf("step: writing the diff artifact %s: %w", f.Name(), err)
+	}
+	return f.Name(), nil
 }
 
 var fileSafe = regexp.MustCompile(`[^A-Za-z0-9._-]+`)
@@ -111,13 +134,9 @@ func Markdown(stack string, res *runner.Result) string {
 	if len(rows) > 0 {
 		b.WriteString("| Resource | Type | Change | Properties |\n|---|---|---|---|\n")
 		for _, st := range rows {
-			name := st.URN
-			if i := strings.LastIndex(name, "::"); i >= 0 {
-				name = name[i+2:]
-			}
 			props := append([]string(nil), st.Diffs...)
 			sort.Strings(props)
-			fmt.Fprintf(&b, "| %s | %s | %s | %s |\n", cell(name), cell(st.Type), st.Op, cell(strings.Join(props, ", ")))
+			fmt.Fprintf(&b, "| %s | %s | %s | %s |\n", cell(st.Name()), cell(st.Type), st.Op, cell(strings.Join(props, ", ")))
 		}
 		b.WriteString("\n")
 	}
@@ -144,7 +163,9 @@ func counts(s runner.Summary) string {
 	return strings.Join(parts, ", ")
 }
 
+// cellEscaper keeps a table cell one cell, and resource names (which a
+// program chooses freely) from being read as HTML or Markdown markup.
+var cellEscaper = strings.NewReplacer("|", `\|`, "\n", " ", "\r", " ", "<", "&lt;", ">", "&gt;", "&", "&amp;", "`", "\\`", "[", "\\[", "]", "\\]")
+
 // cell escapes a Markdown table cell.
-func cell(s string) string {
-	return strings.NewReplacer("|", `\|`, "\n", " ").Replace(s)
-}
+func cell(s string) string { return cellEscaper.Replace(s) }
