@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"math/rand/v2"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -73,8 +74,23 @@ func (c *Client) send(ctx context.Context, method, path string, header http.Head
 	req.Header.Set("Accept", "application/json")
 
 	attempts := 0
+	var refused *url.URL
+	hc := *c.o.httpClient
+	hc.CheckRedirect = func(next *http.Request, via []*http.Request) error {
+		if !sameOrigin(via[0].URL, next.URL) {
+			refused = next.URL
+			return http.ErrUseLastResponse
+		}
+		if c.o.httpClient.CheckRedirect != nil {
+			return c.o.httpClient.CheckRedirect(next, via)
+		}
+		if len(via) >= 10 {
+			return errors.New("stopped after 10 redirects")
+		}
+		return nil
+	}
 	rc := &retryablehttp.Client{
-		HTTPClient:   c.o.httpClient,
+		HTTPClient:   &hc,
 		Logger:       slogLeveled{c.o.logger},
 		RetryWaitMin: c.o.retryWaitMin,
 		RetryWaitMax: c.o.retryWaitMax,
@@ -100,11 +116,23 @@ func (c *Client) send(ctx context.Context, method, path string, header http.Head
 		return nil, &RequestError{Method: method, URL: u, Attempts: max(attempts, 1), Err: err}
 	}
 	defer resp.Body.Close()
+	if refused != nil {
+		return nil, &RequestError{Method: method, URL: u, Attempts: max(attempts, 1), Err: fmt.Errorf(
+			"refused to follow a redirect to %s://%s: the request carries a token, which must not leave %s; set the base URL to the API's final address", refused.Scheme, refused.Host, c.o.baseURL)}
+	}
 	data, truncated, err := readBounded(resp.Body, c.o.maxBody)
 	if err != nil {
 		return nil, &RequestError{Method: method, URL: u, Attempts: max(attempts, 1), Err: fmt.Errorf("reading the response: %w", err)}
 	}
 	return &response{status: resp.StatusCode, header: resp.Header, body: data, truncated: truncated, attempts: max(attempts, 1), url: u}, nil
+}
+
+// sameOrigin reports whether b has a's scheme and host (port included):
+// Go's client keeps the Authorization header on an https-to-http redirect
+// to the same host, and re-sends a POST body (the OIDC token) on a 307 or
+// 308 to any host, so the token may only follow redirects within its origin.
+func sameOrigin(a, b *url.URL) bool {
+	return strings.EqualFold(a.Scheme, b.Scheme) && strings.EqualFold(a.Host, b.Host)
 }
 
 // readBounded reads at most limit bytes of r and reports whether more
@@ -125,7 +153,9 @@ func readBounded(r io.Reader, limit int64) ([]byte, bool, error) {
 // and all of the exponential step), so that clients do not retry in step.
 func (c *Client) backoff(minWait, maxWait time.Duration, attempt int, resp *http.Response) time.Duration {
 	if resp != nil && (resp.StatusCode == http.StatusTooManyRequests || resp.StatusCode == http.StatusServiceUnavailable) {
-		if d, ok := parseRetryAfter(resp.Header.Get("Retry-After"), c.o.now()); ok {
+		// A Retry-After of zero or in the past gives no advice: back off as
+		// usual rather than retry at once, attempt after attempt.
+		if d, ok := parseRetryAfter(resp.Header.Get("Retry-After"), c.o.now()); ok && d > 0 {
 			return min(d, c.o.retryAfterMax)
 		}
 	}
