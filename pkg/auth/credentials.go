@@ -107,12 +107,12 @@ func (c *Credentials) String() string {
 	if c.Token != "" {
 		tok = Placeholder
 	}
-	return fmt.Sprintf("credentials for %s from %s (token %s)", c.BackendURL, orDefault(c.Source, "the caller"), tok)
+	return fmt.Sprintf("credentials for %s from %s (token %s)", redactURL(c.BackendURL), orDefault(c.Source, "the caller"), tok)
 }
 
 // LogValue hides the token from slog.
 func (c *Credentials) LogValue() slog.Value {
-	return slog.GroupValue(slog.String("backend", c.BackendURL), slog.String("source", c.Source), slog.Time("expiry", c.Expiry))
+	return slog.GroupValue(slog.String("backend", redactURL(c.BackendURL)), slog.String("source", c.Source), slog.Time("expiry", c.Expiry))
 }
 
 func newCredentials(tempDir string) (*Credentials, error) {
@@ -179,7 +179,9 @@ func (c *Client) SelfManaged(backendURL string, getenv func(string) string) (*Cr
 	return cr, nil
 }
 
-// redactURL drops user info and query, which may carry keys.
+// redactURL drops user info and query, which may carry keys (an s3://
+// backend URL may name an endpoint with credentials, an azblob:// one a SAS
+// token).
 func redactURL(raw string) string {
 	u, err := url.Parse(raw)
 	if err != nil {
@@ -191,5 +193,5 @@ func redactURL(raw string) string {
 
 // GoString hides the token from %#v.
 func (c *Credentials) GoString() string {
-	return fmt.Sprintf("&auth.Credentials{BackendURL: %q, Source: %q, Expiry: %s, Token: %q}", c.BackendURL, c.Source, c.Expiry.UTC().Format(time.RFC3339), Placeholder)
+	return fmt.Sprintf("&auth.Credentials{BackendURL: %q, Source: %q, Expiry: %s, Token: %q}", redactURL(c.BackendURL), c.Source, c.Expiry.UTC().Format(time.RFC3339), Placeholder)
 }

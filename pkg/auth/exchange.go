@@ -188,7 +188,9 @@ func (c *Client) exchange(ctx context.Context, jwt string, q ExchangeRequest) (*
 	}
 	c.registerSecret(body.AccessToken)
 	t := &Token{Value: body.AccessToken, Type: body.IssuedTokenType, Scope: body.Scope, IssuedFor: q.Organization}
-	if body.ExpiresIn > 0 {
+	// A lifetime beyond a year is nonsense (and would overflow a Duration):
+	// treat it as unknown rather than as a token that expires in the past.
+	if body.ExpiresIn > 0 && body.ExpiresIn <= 366*24*3600 {
 		t.Expiry = started.Add(time.Duration(body.ExpiresIn) * time.Second)
 	}
 	c.o.logger.Info("exchanged the OIDC token for a Pulumi access token", "organization", q.Organization, "type", typ, "expiry", t.Expiry, "attempts", resp.attempts)

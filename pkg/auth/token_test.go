@@ -3,6 +3,8 @@ package auth
 import (
 	"context"
 	"errors"
+	"fmt"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"slices"
@@ -143,5 +145,31 @@ func TestSelfManaged(t *testing.T) {
 				t.Fatal("the passphrase was not registered with the redactor")
 			}
 		})
+	}
+}
+
+// A self-managed backend URL may carry keys (user info, a SAS token in the
+// query); the credentials' printed forms drop them, Env keeps them.
+func TestCredentialsPrintNoURLSecrets(t *testing.T) {
+	t.Parallel()
+	c, err := New(WithTempDir(t.TempDir()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	const url = "azblob://user:hunter2-key@container?sig=sas-signature-secret"
+	cr, err := c.SelfManaged(url, func(string) string { return "" })
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cr.Close()
+	var logged strings.Builder
+	slog.New(slog.NewTextHandler(&logged, nil)).Info("login", "credentials", cr)
+	for _, s := range []string{cr.String(), fmt.Sprintf("%#v", cr), fmt.Sprint(cr), logged.String()} {
+		if strings.Contains(s, "hunter2-key") || strings.Contains(s, "sas-signature-secret") {
+			t.Errorf("printed credentials show the URL's secret: %s", s)
+		}
+	}
+	if cr.Env()[EnvBackendURL] != url {
+		t.Fatalf("Env changed the backend URL: %q", cr.Env()[EnvBackendURL])
 	}
 }
