@@ -14,6 +14,16 @@ import (
 // changes a new preview plans are not the approved ones.
 var ErrNotApproved = errors.New("the planned changes are not the approved ones")
 
+// Update updates the stack: with an approved fingerprint (the Preview
+// step's [OutFingerprint] output variable) exactly as [Session.Apply] does,
+// and without one as [Session.Deploy] does.
+func (s *Session) Update(ctx context.Context, approvedFingerprint string) (*runner.Result, error) {
+	if approvedFingerprint == "" {
+		return s.Deploy(ctx)
+	}
+	return s.Apply(ctx, approvedFingerprint)
+}
+
 // Apply applies exactly the changes that were approved: it previews again
 // with a saved plan, refuses if that preview's fingerprint is not
 // approvedFingerprint (from the Preview step's output variable), and

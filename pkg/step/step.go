@@ -132,8 +132,14 @@ func Prepare(ctx context.Context, cfg Config) (*Session, error) {
 	}, nil
 }
 
-// Close removes the per-run credentials folder.
-func (s *Session) Close() error { return s.Credentials.Close() }
+// Close removes the per-run credentials folder. It is safe to call more
+// than once.
+func (s *Session) Close() error {
+	if s == nil || s.Credentials == nil {
+		return nil
+	}
+	return s.Credentials.Close()
+}
 
 func projectName(dir string) (string, error) {
 	if dir == "" {

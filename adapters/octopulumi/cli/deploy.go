@@ -1,9 +1,13 @@
 package cli
 
 import (
+	"context"
 	"fmt"
+	"time"
 
 	"github.com/spf13/cobra"
+
+	"github.com/octopulumi/octopulumi/pkg/step"
 )
 
 func newDeployCmd(a *app) *cobra.Command {
@@ -17,17 +21,13 @@ publishes every stack output as an Octopus output variable, read in later
 steps as #{Octopus.Action[<Step>].Output.<Name>}.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			s, err := f.prepare(cmd.Context(), a)
-			if err != nil {
-				return err
-			}
-			defer s.Close()
-			res, err := s.Deploy(cmd.Context())
-			if err != nil {
-				return err
-			}
-			fmt.Fprintf(a.io.Out, "octopulumi: stack %s deployed (%s) in %s\n", s.Stack, res.Summary, res.Duration.Round(1e7))
-			return nil
+			return f.run(cmd, a, func(ctx context.Context, s *step.Session) (string, error) {
+				res, err := s.Deploy(ctx)
+				if err != nil {
+					return "", err
+				}
+				return fmt.Sprintf("stack %s deployed (%s) in %s", s.Stack, res.Summary, res.Duration.Round(time.Millisecond)), nil
+			})
 		},
 	}
 	f.register(cmd, a)

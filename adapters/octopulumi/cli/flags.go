@@ -2,6 +2,7 @@ package cli
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 
@@ -64,6 +65,9 @@ func (f *varFlags) register(cmd *cobra.Command) {
 // load reads the variables from JSON, the environment and the flags, in
 // that precedence.
 func (f *varFlags) load(ctx context.Context, a *app) (*octoenv.Variables, error) {
+	if f.varsJSON == "-" && f.secretsJSON == "-" {
+		return nil, &usageError{errors.New("--variables-json and --sensitive-json cannot both read stdin (-): give one of them a file")}
+	}
 	opts := []octoenv.Option{octoenv.WithEnviron(a.io.Environ), octoenv.WithSensitiveNames(f.sensitive...)}
 	for _, src := range []struct {
 		path      string
@@ -103,6 +107,28 @@ func (f *varFlags) load(ctx context.Context, a *app) (*octoenv.Variables, error)
 	}
 	opts = append(opts, octoenv.WithVariables(explicit...))
 	return octoenv.Load(ctx, opts...)
+}
+
+// run prepares the step's session, calls do on it, prints the line do
+// returns, and closes the session: its Close removes the per-run
+// credentials folder, so a failure to do that is reported too.
+func (f *stepFlags) run(cmd *cobra.Command, a *app, do func(context.Context, *step.Session) (string, error)) (err error) {
+	ctx := cmd.Context()
+	s, err := f.prepare(ctx, a)
+	if err != nil {
+		return err
+	}
+	defer func() {
+		if cerr := s.Close(); cerr != nil && err == nil {
+			err = fmt.Errorf("removing the per-run credentials folder: %w", cerr)
+		}
+	}()
+	line, err := do(ctx, s)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(a.io.Out, "octopulumi: %s\n", line)
+	return nil
 }
 
 // prepare loads the variables and prepares the step's session.

@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"context"
 	"fmt"
 
 	"github.com/spf13/cobra"
@@ -22,17 +23,13 @@ variables, and the human diff as an artifact. Pass the fingerprint to
 "octopulumi up --approved-fingerprint" in the apply step.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			s, err := f.prepare(cmd.Context(), a)
-			if err != nil {
-				return err
-			}
-			defer s.Close()
-			res, err := s.Preview(cmd.Context(), opts)
-			if err != nil {
-				return err
-			}
-			fmt.Fprintf(a.io.Out, "octopulumi: stack %s preview: %s (fingerprint %s)\n", s.Stack, res.Summary, res.Fingerprint)
-			return nil
+			return f.run(cmd, a, func(ctx context.Context, s *step.Session) (string, error) {
+				res, err := s.Preview(ctx, opts)
+				if err != nil {
+					return "", err
+				}
+				return fmt.Sprintf("stack %s preview: %s (fingerprint %s)", s.Stack, res.Summary, res.Fingerprint), nil
+			})
 		},
 	}
 	f.register(cmd, a)

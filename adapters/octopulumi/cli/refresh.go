@@ -1,9 +1,12 @@
 package cli
 
 import (
+	"context"
 	"fmt"
 
 	"github.com/spf13/cobra"
+
+	"github.com/octopulumi/octopulumi/pkg/step"
 )
 
 func newRefreshCmd(a *app) *cobra.Command {
@@ -14,17 +17,13 @@ func newRefreshCmd(a *app) *cobra.Command {
 		Short: "Read the real state of the environment's stack's resources into its state",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			s, err := f.prepare(cmd.Context(), a)
-			if err != nil {
-				return err
-			}
-			defer s.Close()
-			res, err := s.Refresh(cmd.Context(), expectNoChanges)
-			if err != nil {
-				return err
-			}
-			fmt.Fprintf(a.io.Out, "octopulumi: stack %s refreshed (%s)\n", s.Stack, res.Summary)
-			return nil
+			return f.run(cmd, a, func(ctx context.Context, s *step.Session) (string, error) {
+				res, err := s.Refresh(ctx, expectNoChanges)
+				if err != nil {
+					return "", err
+				}
+				return fmt.Sprintf("stack %s refreshed (%s)", s.Stack, res.Summary), nil
+			})
 		},
 	}
 	f.register(cmd, a)

@@ -1,11 +1,12 @@
 package cli
 
 import (
+	"context"
 	"fmt"
+	"time"
 
 	"github.com/spf13/cobra"
 
-	"github.com/octopulumi/octopulumi/pkg/runner"
 	"github.com/octopulumi/octopulumi/pkg/step"
 )
 
@@ -22,22 +23,13 @@ again with a saved plan, refuses unless the planned changes have that
 fingerprint, and applies exactly that plan.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			s, err := f.prepare(cmd.Context(), a)
-			if err != nil {
-				return err
-			}
-			defer s.Close()
-			var res *runner.Result
-			if approved != "" {
-				res, err = s.Apply(cmd.Context(), approved)
-			} else {
-				res, err = s.Deploy(cmd.Context())
-			}
-			if err != nil {
-				return err
-			}
-			fmt.Fprintf(a.io.Out, "octopulumi: stack %s updated (%s) in %s\n", s.Stack, res.Summary, res.Duration.Round(1e7))
-			return nil
+			return f.run(cmd, a, func(ctx context.Context, s *step.Session) (string, error) {
+				res, err := s.Update(ctx, approved)
+				if err != nil {
+					return "", err
+				}
+				return fmt.Sprintf("stack %s updated (%s) in %s", s.Stack, res.Summary, res.Duration.Round(time.Millisecond)), nil
+			})
 		},
 	}
 	f.register(cmd, a)
