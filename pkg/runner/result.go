@@ -71,9 +71,12 @@ func (s Summary) String() string {
 
 // Step is one resource's step.
 type Step struct {
-	URN  string
+	// URN names the resource.
+	URN string
+	// Type is the resource's type token, e.g. aws:s3/bucket:Bucket.
 	Type string
-	Op   apitype.OpType
+	// Op is what happens to it; a replacement's parts fold into "replace".
+	Op apitype.OpType
 	// Diffs names the properties that change.
 	Diffs []string
 	// Replaces names the properties whose change forces a replacement.
@@ -90,15 +93,21 @@ func (s Step) Name() string { return lastName(s.URN) }
 // Diagnostic is a warning or error from the engine, a provider or the
 // program.
 type Diagnostic struct {
+	// Severity is "warning" or "error".
 	Severity string
-	URN      string
-	Message  string
+	// URN names the resource it is about; empty for the program itself.
+	URN string
+	// Message is the text, redacted.
+	Message string
 }
 
 // Output is one stack output. Formatting an Output with %v or %s prints
 // "[secret]" for a secret one, so it is safe to log.
 type Output struct {
-	Value  any
+	// Value is the output decoded from JSON (string, float64, bool, nil,
+	// []any or map[string]any); nil for a secret not read in clear.
+	Value any
+	// Secret marks a secret output: publish it only as sensitive.
 	Secret bool
 }
 

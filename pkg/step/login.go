@@ -41,8 +41,10 @@ type LoginConfig struct {
 	// Messages receives the Octopus mask message for an exchanged token,
 	// which Octopus does not otherwise know to be secret.
 	Messages *octoenv.Writer
-	Logger   *slog.Logger
-	Auth     []auth.Option
+	// Logger gets the library's own diagnostics; nil discards them.
+	Logger *slog.Logger
+	// Auth adds options for the Pulumi Cloud client (base URL, HTTP client).
+	Auth []auth.Option
 }
 
 // Login returns credentials for the backend: none needed for a self-managed

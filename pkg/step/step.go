@@ -59,10 +59,15 @@ type Config struct {
 // Session is a prepared step: the context, the stack, credentials and a
 // runner. Close it to remove the per-run credentials folder.
 type Session struct {
+	// Context is the typed Octopus deployment context.
 	Context *octoenv.Context
 	// Stack is the fully qualified stack name the step works on.
-	Stack       string
-	Runner      *runner.Runner
+	Stack string
+	// Runner runs Pulumi on the step's program, for operations the
+	// session's own methods do not cover.
+	Runner *runner.Runner
+	// Credentials are the backend credentials; [Session.Close] removes
+	// their per-run folder.
 	Credentials *auth.Credentials
 
 	messages *octoenv.Writer
