@@ -73,9 +73,7 @@ func TestRestoreFromArchiveAndFolderSkipsWhatIsPresent(t *testing.T) {
 		if err != nil || len(r.Installed) != 0 || len(r.Present) != 1 {
 			t.Fatalf("second Restore(%s) = %+v, %v; want it present", src, r, err)
 		}
-		if left, _ := filepath.Glob(filepath.Join(home, ".octopulumi-restore-*")); len(left) != 0 {
-			t.Fatalf("staging left behind: %v", left)
-		}
+		noStaging(t, home)
 	}
 }
 
@@ -117,9 +115,7 @@ func TestEightProcessesShareOneCache(t *testing.T) {
 	if len(dirs) != 1 {
 		t.Fatalf("plugins folder %v: want one plugin copy", names)
 	}
-	if left, _ := filepath.Glob(filepath.Join(shared, ".octopulumi-restore-*")); len(left) != 0 {
-		t.Fatalf("staging left behind: %v", left)
-	}
+	noStaging(t, shared)
 }
 
 func TestKilledRestoreIsDetectedAndRepaired(t *testing.T) {
@@ -208,9 +204,7 @@ func TestBadArchiveNamesPluginAndInstallsNothing(t *testing.T) {
 			if names, _ := os.ReadDir(filepath.Join(home, "plugins")); len(names) != 0 {
 				t.Fatalf("a bad archive installed %v", names)
 			}
-			if left, _ := filepath.Glob(filepath.Join(home, ".octopulumi-restore-*")); len(left) != 0 {
-				t.Fatalf("staging left behind: %v", left)
-			}
+			noStaging(t, home)
 		})
 	}
 }
@@ -286,5 +280,13 @@ func TestExtractTellsAFullDiskFromABadArchive(t *testing.T) {
 				t.Fatalf("copyChecked = %v", err)
 			}
 		})
+	}
+}
+
+// noStaging fails the test when a restore left a staging folder in home.
+func noStaging(t *testing.T, home string) {
+	t.Helper()
+	if left, _ := filepath.Glob(filepath.Join(home, ".octopulumi-restore-*")); len(left) != 0 {
+		t.Fatalf("staging left behind: %v", left)
 	}
 }

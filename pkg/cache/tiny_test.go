@@ -64,6 +64,18 @@ func tinyMirror(t *testing.T, versions ...string) *Manifest {
 	return m
 }
 
+// tinyBundle bundles a tinyMirror's plugins and returns the manifest and
+// the bundle's path.
+func tinyBundle(t *testing.T, versions ...string) (*Manifest, string) {
+	t.Helper()
+	m := tinyMirror(t, versions...)
+	bundle := filepath.Join(t.TempDir(), "b.tar")
+	if err := BundleFile(context.Background(), m, bundle); err != nil {
+		t.Fatal(err)
+	}
+	return m, bundle
+}
+
 func TestBundleIsDeterministic(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
@@ -114,11 +126,7 @@ func TestBundleIsDeterministic(t *testing.T) {
 func TestVerifyFindsAndRepairsDamage(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	m := tinyMirror(t, "1.0.0", "1.1.0", "1.2.0")
-	bundle := filepath.Join(t.TempDir(), "b.tar")
-	if err := BundleFile(ctx, m, bundle); err != nil {
-		t.Fatal(err)
-	}
+	m, bundle := tinyBundle(t, "1.0.0", "1.1.0", "1.2.0")
 	home := t.TempDir()
 	if _, err := Restore(ctx, bundle, home, WithCopy()); err != nil {
 		t.Fatal(err)
@@ -158,11 +166,7 @@ func TestVerifyFindsAndRepairsDamage(t *testing.T) {
 func TestPrune(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	m := tinyMirror(t, "1.0.0", "1.1.0", "1.2.0")
-	bundle := filepath.Join(t.TempDir(), "b.tar")
-	if err := BundleFile(ctx, m, bundle); err != nil {
-		t.Fatal(err)
-	}
+	m, bundle := tinyBundle(t, "1.0.0", "1.1.0", "1.2.0")
 	now := time.Now()
 	used := map[string]time.Duration{"1.0.0": 3 * time.Hour, "1.1.0": time.Hour, "1.2.0": time.Minute}
 	size := dirSize(filepath.Join(t.TempDir())) // 0, to show the helper on an empty folder
@@ -212,12 +216,8 @@ func TestPrune(t *testing.T) {
 func TestWarmThroughSharedCache(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	m := tinyMirror(t, "1.0.0")
+	m, bundle := tinyBundle(t, "1.0.0")
 	root := t.TempDir()
-	bundle := filepath.Join(root, "b.tar")
-	if err := BundleFile(ctx, m, bundle); err != nil {
-		t.Fatal(err)
-	}
 	extracted := filepath.Join(root, "extracted")
 	if _, err := Restore(ctx, bundle, extracted); err != nil { // a folder in the bundle's layout
 		t.Fatal(err)
