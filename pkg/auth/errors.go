@@ -29,10 +29,12 @@ type RequestError struct {
 	Err      error
 }
 
+// Error names the request, the attempts and the last cause.
 func (e *RequestError) Error() string {
 	return fmt.Sprintf("%s %s: no reply after %d attempt(s): %v", e.Method, e.URL, e.Attempts, e.Err)
 }
 
+// Unwrap returns the last cause, so context errors stay detectable.
 func (e *RequestError) Unwrap() error { return e.Err }
 
 // APIError is an unexpected reply from Pulumi Cloud. Code and Message come
@@ -50,6 +52,8 @@ type APIError struct {
 	Attempts   int
 }
 
+// Error names the operation, the request, the status and Pulumi Cloud's
+// explanation.
 func (e *APIError) Error() string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "%s: %s %s answered %d %s", e.Op, e.Method, e.URL, e.StatusCode, http.StatusText(e.StatusCode))
@@ -85,6 +89,8 @@ type TokenRejectedError struct {
 	Message    string // Pulumi Cloud's explanation, when it gave one
 }
 
+// Error says which token was rejected, by whom, and how to fix it; never
+// the token.
 func (e *TokenRejectedError) Error() string {
 	what := "was rejected"
 	hint := "create a new access token in Pulumi Cloud and update " + orDefault(e.Source, "its source")
@@ -107,6 +113,7 @@ type CheckError struct {
 	Report *Report
 }
 
+// Error lists the report's error-level findings.
 func (e *CheckError) Error() string {
 	var msgs []string
 	for _, f := range e.Report.Findings {
@@ -134,6 +141,8 @@ type ExchangeError struct {
 	Warnings     []string // warning-level findings of the pre-flight and probe
 }
 
+// Error adds to the API error what Pulumi Cloud policies match and the
+// warnings of the checks.
 func (e *ExchangeError) Error() string {
 	var b strings.Builder
 	b.WriteString(e.APIError.Error())
@@ -147,6 +156,7 @@ func (e *ExchangeError) Error() string {
 	return b.String()
 }
 
+// Unwrap returns the API error.
 func (e *ExchangeError) Unwrap() error { return e.APIError }
 
 func orDefault(s, def string) string {

@@ -19,6 +19,7 @@ const (
 	SeverityError
 )
 
+// String returns "info", "warning" or "error".
 func (s Severity) String() string {
 	switch s {
 	case SeverityInfo:

@@ -25,6 +25,7 @@ type ManifestError struct {
 	Reason string
 }
 
+// Error names the source, the field and what is wrong with it.
 func (e *ManifestError) Error() string {
 	src := "plugin manifest"
 	if e.Source != "" {
@@ -33,6 +34,7 @@ func (e *ManifestError) Error() string {
 	return fmt.Sprintf("%s: field %q: %s", src, e.Field, e.Reason)
 }
 
+// Is makes errors.Is(err, ErrInvalidManifest) true.
 func (e *ManifestError) Is(target error) bool { return target == ErrInvalidManifest }
 
 // IntegrityError is content that is not what its manifest, bundle index or
@@ -43,6 +45,7 @@ type IntegrityError struct {
 	Reason string // e.g. "size 12 bytes, want 53390312"
 }
 
+// Error names the plugin, the file and what does not match.
 func (e *IntegrityError) Error() string {
 	if e.File != "" {
 		return fmt.Sprintf("plugin %s: %s: %s (rebuild the bundle or re-download the plugin)", e.Plugin, e.File, e.Reason)
@@ -50,6 +53,7 @@ func (e *IntegrityError) Error() string {
 	return fmt.Sprintf("plugin %s: %s (rebuild the bundle or re-download the plugin)", e.Plugin, e.Reason)
 }
 
+// Is makes errors.Is(err, ErrIntegrity) true.
 func (e *IntegrityError) Is(target error) bool { return target == ErrIntegrity }
 
 // MissingError is a manifest plugin that a bundle or folder does not hold.
@@ -58,8 +62,10 @@ type MissingError struct {
 	Source string
 }
 
+// Error names the plugin and the source that lacks it.
 func (e *MissingError) Error() string {
 	return fmt.Sprintf("plugin %s is in the manifest but not in %s: rebuild the bundle from the current manifest", e.Plugin, e.Source)
 }
 
+// Is makes errors.Is(err, ErrNotInBundle) true.
 func (e *MissingError) Is(target error) bool { return target == ErrNotInBundle }

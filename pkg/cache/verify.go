@@ -22,6 +22,7 @@ type Problem struct {
 	Repaired bool
 }
 
+// String is the entry, what is wrong and, when repaired, what that did.
 func (p Problem) String() string {
 	s := p.Plugin + ": " + p.Reason
 	if p.Repaired {
