@@ -61,3 +61,9 @@ func ExampleMarkdown() {
 	//
 	// Fingerprint: `v1-3f2a9c0d1e4b5a67`
 }
+
+func ExampleGetenv() {
+	environ := []string{"HOME=/home/octopus", "EMPTY=", "PULUMI_HOME=/opt/pulumi"}
+	fmt.Printf("%q %q %q\n", step.Getenv(environ, "PULUMI_HOME"), step.Getenv(environ, "EMPTY"), step.Getenv(environ, "MISSING"))
+	// Output: "/opt/pulumi" "" ""
+}

@@ -74,7 +74,7 @@ func Login(ctx context.Context, cfg LoginConfig) (*auth.Credentials, error) {
 					return v
 				}
 			}
-			return lookup(cfg.Environ, name)
+			return Getenv(cfg.Environ, name)
 		}
 		return client.SelfManaged(cfg.Backend, getenv)
 	}
@@ -134,7 +134,10 @@ func exchangeRequest(vars *octoenv.Variables, org string) (auth.ExchangeRequest,
 	return q, nil
 }
 
-func lookup(environ []string, name string) string {
+// Getenv returns the value of name in environ (os.Environ-style
+// "NAME=value" pairs), or "" when it is not there: the step reads its
+// environment as data, never from the process.
+func Getenv(environ []string, name string) string {
 	for _, kv := range environ {
 		if k, v, ok := strings.Cut(kv, "="); ok && k == name {
 			return v

@@ -97,7 +97,7 @@ func pulumiHome(cfg Config) (string, error) {
 	if cfg.PulumiHome != "" {
 		return cfg.PulumiHome, nil
 	}
-	home := lookup(cfg.Environ, "HOME")
+	home := Getenv(cfg.Environ, "HOME")
 	if home == "" {
 		var err error
 		if home, err = os.UserHomeDir(); err != nil {

@@ -6,11 +6,11 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"strings"
 
 	"github.com/spf13/cobra"
 
 	"github.com/octopulumi/octopulumi/pkg/octoenv"
+	"github.com/octopulumi/octopulumi/pkg/step"
 )
 
 // IO is the command's world: its streams and environment.
@@ -35,14 +35,7 @@ func (a *app) logger() *slog.Logger {
 	return slog.New(slog.NewTextHandler(a.io.Err, &slog.HandlerOptions{Level: slog.LevelDebug}))
 }
 
-func (a *app) getenv(name string) string {
-	for _, kv := range a.io.Environ {
-		if k, v, ok := strings.Cut(kv, "="); ok && k == name {
-			return v
-		}
-	}
-	return ""
-}
+func (a *app) getenv(name string) string { return step.Getenv(a.io.Environ, name) }
 
 // Main runs the command with args and returns the process exit code. A
 // failure is reported as an Octopus resultMessage, so the task log shows
