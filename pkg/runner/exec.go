@@ -31,6 +31,12 @@ type invocation struct {
 	capture bool
 	// quiet keeps stdout out of the log (for machine-readable output).
 	quiet bool
+	// mayBeMissing marks a call that may find the stack missing on
+	// purpose (the caller then creates it): stderr is held back until
+	// pulumi writes to stdout or exits, and dropped from the log if it
+	// exits with "stack not found", so the task log shows no error for
+	// what is a normal first deployment.
+	mayBeMissing bool
 }
 
 // output is what a finished process left.
@@ -92,8 +98,18 @@ func (r *Runner) run(ctx context.Context, inv invocation, onEvent func(apitype.E
 		stdoutW = r.redact.Writer(logW)
 	}
 	tail := &tailBuffer{max: stderrTail}
-	stderrW := r.redact.Writer(io.MultiWriter(logW, tail))
+	var stderrLog io.Writer = logW
+	var held *heldWriter
+	if inv.mayBeMissing {
+		held = &heldWriter{w: logW}
+		stderrLog = held
+	}
+	stderrW := r.redact.Writer(io.MultiWriter(stderrLog, tail))
 	cmd.Stdout = stdoutW
+	if held != nil {
+		// Output on stdout means the stack was found: stop holding.
+		cmd.Stdout = releasingWriter{w: stdoutW, held: held}
+	}
 	cmd.Stderr = stderrW
 
 	start := time.Now()
@@ -129,6 +145,13 @@ func (r *Runner) run(ctx context.Context, inv invocation, onEvent func(apitype.E
 	out := output{stdout: stdout.String(), stderr: tail.String()}
 	if cmd.ProcessState != nil {
 		out.exitCode = cmd.ProcessState.ExitCode()
+	}
+	if held != nil {
+		if out.exitCode == exitStackNotFound {
+			held.discard()
+		} else {
+			flushErr = errors.Join(flushErr, held.release())
+		}
 	}
 	r.opts.logger.DebugContext(ctx, "pulumi done", "args", logArgs, "exit", out.exitCode, "duration", time.Since(start))
 	if ctx.Err() != nil {
@@ -248,6 +271,62 @@ func scanEvents(r io.Reader, onEvent func(apitype.EngineEvent)) error {
 		}
 	}
 	return sc.Err()
+}
+
+// heldWriter buffers what is written until release (which passes it on,
+// and everything after) or discard (which drops it).
+type heldWriter struct {
+	mu       sync.Mutex
+	w        io.Writer
+	buf      []byte
+	released bool
+	dropped  bool
+}
+
+func (h *heldWriter) Write(p []byte) (int, error) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	switch {
+	case h.released:
+		return h.w.Write(p)
+	case h.dropped:
+		return len(p), nil
+	}
+	h.buf = append(h.buf, p...)
+	return len(p), nil
+}
+
+func (h *heldWriter) release() error {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.released || h.dropped {
+		return nil
+	}
+	h.released = true
+	_, err := h.w.Write(h.buf)
+	h.buf = nil
+	return err
+}
+
+func (h *heldWriter) discard() {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if !h.released {
+		h.dropped, h.buf = true, nil
+	}
+}
+
+// releasingWriter releases a heldWriter on the first write.
+type releasingWriter struct {
+	w    io.Writer
+	held *heldWriter
+}
+
+func (r releasingWriter) Write(p []byte) (int, error) {
+	if err := r.held.release(); err != nil {
+		return 0, err
+	}
+	return r.w.Write(p)
 }
 
 type lockedWriter struct {

@@ -153,3 +153,55 @@ func TestWithParentEnv(t *testing.T) {
 		}
 	}
 }
+
+// TestMissingStackIsNoErrorInTheLog: a first deployment looks for its stack,
+// finds none and creates it; the CLI's "no stack named" error must not reach
+// the task log, where Octopus would show it as an error. Any other stderr
+// output still does.
+func TestMissingStackIsNoErrorInTheLog(t *testing.T) {
+	t.Parallel()
+	cases := []struct {
+		name, body string
+		wantErr    error
+		wantLog    []string
+		notLog     []string
+	}{
+		{
+			name:    "stack not found is held back",
+			body:    `echo "error: no stack named 'org/p/dev' found" >&2; exit 6`,
+			wantErr: ErrStackNotFound,
+			notLog:  []string{"no stack named"},
+		},
+		{
+			name:    "another failure is logged",
+			body:    `echo "error: the passphrase is wrong" >&2; exit 1`,
+			wantLog: []string{"the passphrase is wrong"},
+		},
+		{
+			name:    "stderr after stdout streams",
+			body:    `echo "setting config"; echo "warning: deprecated key" >&2; exit 0`,
+			wantLog: []string{"setting config", "warning: deprecated key"},
+		},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			var log bytes.Buffer
+			r := testRunner(t, nil, WithPulumi(fakePulumi(t, tc.body)), WithLog(&log))
+			err := r.SetConfig(context.Background(), "org/p/dev", []ConfigValue{{Key: "app:region", Value: "eu"}})
+			if tc.wantErr != nil && !errors.Is(err, tc.wantErr) {
+				t.Errorf("err = %v, want %v", err, tc.wantErr)
+			}
+			for _, w := range tc.wantLog {
+				if !strings.Contains(log.String(), w) {
+					t.Errorf("the log lacks %q:\n%s", w, log.String())
+				}
+			}
+			for _, n := range tc.notLog {
+				if strings.Contains(log.String(), n) {
+					t.Errorf("the log shows %q:\n%s", n, log.String())
+				}
+			}
+		})
+	}
+}

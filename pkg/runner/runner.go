@@ -224,7 +224,9 @@ func (r *Runner) operation(ctx context.Context, op, stack string, o opOptions) (
 	if err != nil {
 		return nil, err
 	}
+	inv.mayBeMissing = o.create
 	res, err := r.lockAware(ctx, op, stack, inv, o)
+	inv.mayBeMissing = false
 	if o.create && errors.Is(err, ErrStackNotFound) {
 		if err := r.CreateStack(ctx, stack); err != nil {
 			return nil, err
@@ -360,7 +362,9 @@ func (r *Runner) SetConfig(ctx context.Context, stack string, values []ConfigVal
 			}
 			args = append(args, flag, v.Key+"="+v.Value)
 		}
-		if _, err := r.run(ctx, invocation{args: args}, nil); err != nil {
+		// A caller may set config before the stack exists, to create it
+		// on ErrStackNotFound: that is no error for the log.
+		if _, err := r.run(ctx, invocation{args: args, mayBeMissing: true}, nil); err != nil {
 			return classify(stack, "config set-all", err, failure{})
 		}
 	}
