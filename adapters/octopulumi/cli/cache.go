@@ -51,6 +51,14 @@ func (f *cacheFlags) options(a *app) []cache.Option {
 	return opts
 }
 
+// givenManifest reads the manifest when --manifest was given, else nil.
+func (f *cacheFlags) givenManifest(cmd *cobra.Command) (*cache.Manifest, error) {
+	if !cmd.Flags().Changed("manifest") {
+		return nil, nil
+	}
+	return cache.ReadManifest(f.manifest)
+}
+
 func (f *cacheFlags) pulumiHome() (string, error) {
 	if f.home != "" {
 		return f.home, nil
@@ -153,7 +161,7 @@ func newCacheRestoreCmd(a *app) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			opts := []cache.Option{cache.WithLogger(a.logger())}
+			opts := f.options(a)
 			if from == "" && shared == "" {
 				return &usageError{errors.New("give --from (a bundle or its extracted folder), --shared, or both")}
 			}
@@ -166,11 +174,11 @@ func newCacheRestoreCmd(a *app) *cobra.Command {
 			if contents {
 				opts = append(opts, cache.VerifyContents())
 			}
-			if cmd.Flags().Changed("manifest") {
-				m, err := cache.ReadManifest(f.manifest)
-				if err != nil {
-					return err
-				}
+			m, err := f.givenManifest(cmd)
+			if err != nil {
+				return err
+			}
+			if m != nil {
 				opts = append(opts, cache.WithManifest(m))
 			}
 			r, err := cache.Warm(cmd.Context(), home, opts...)
@@ -205,7 +213,7 @@ func newCacheVerifyCmd(a *app) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			opts := []cache.Option{cache.WithLogger(a.logger())}
+			opts := f.options(a)
 			if contents {
 				opts = append(opts, cache.VerifyContents())
 			}
@@ -220,11 +228,11 @@ func newCacheVerifyCmd(a *app) *cobra.Command {
 				fmt.Fprintf(a.io.Out, "broken: %s\n", p)
 			}
 			var missing []cache.Plugin
-			if cmd.Flags().Changed("manifest") {
-				m, err := cache.ReadManifest(f.manifest)
-				if err != nil {
-					return err
-				}
+			m, err := f.givenManifest(cmd)
+			if err != nil {
+				return err
+			}
+			if m != nil {
 				if missing, err = cache.Check(home, m); err != nil {
 					return err
 				}
@@ -259,7 +267,7 @@ func newCachePruneCmd(a *app) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			opts := []cache.Option{cache.WithLogger(a.logger())}
+			opts := f.options(a)
 			if keep > 0 {
 				opts = append(opts, cache.KeepLatest(keep))
 			}
