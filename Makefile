@@ -76,11 +76,13 @@ vet:
 	cd pkg/runner/benchcmp && go vet ./...
 
 .PHONY: test
+# The benchmark smoke runs first, so that the last line is the tests' own
+# "N passed, N failed, N skipped".
 test: toolchain vet
-	go build -o $(TOOLS)/testsummary ./internal/cmd/testsummary
-	go test -race -count=1 -json ./... | $(TOOLS)/testsummary
 	@echo "benchmarks, one iteration each (the figures: make bench):"
 	go test -run '^$$' -bench . -benchtime 1x -benchmem ./pkg/octoenv/ ./pkg/auth/
+	go build -o $(TOOLS)/testsummary ./internal/cmd/testsummary
+	go test -race -count=1 -json ./... | $(TOOLS)/testsummary
 
 # The demo keeps its state and PULUMI_HOME in one temp folder, so a second
 # run is an update with no changes. Its provider plugin is installed from the
