@@ -76,6 +76,12 @@ func runBinary(t *testing.T, env []string, args ...string) run {
 	t.Helper()
 	cmd := exec.Command(octopulumi(t), args...)
 	cmd.Env = env
+	return runCmd(t, cmd)
+}
+
+// runCmd runs cmd and parses the service messages it printed.
+func runCmd(t *testing.T, cmd *exec.Cmd) run {
+	t.Helper()
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	err := cmd.Run()

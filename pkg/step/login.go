@@ -70,7 +70,7 @@ func Login(ctx context.Context, cfg LoginConfig) (*auth.Credentials, error) {
 	if auth.IsSelfManaged(cfg.Backend) {
 		getenv := func(name string) string {
 			if name == auth.EnvConfigPassphrase {
-				if v, ok := vars.Get(octoenv.VarConfigPassphrase); ok {
+				if v := vars.Value(octoenv.VarConfigPassphrase); v != "" {
 					return v
 				}
 			}

@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+	"strings"
 
 	"gopkg.in/yaml.v3"
 
@@ -178,17 +179,20 @@ func projectName(dir string) (string, error) {
 // the program's and, on a self-managed backend, its organization to the
 // only one such a backend has.
 func newContext(cfg Config, project string) (*octoenv.Context, error) {
+	// A script step exports every variable it hands over, set or not: a
+	// blank value counts as unset.
+	blank := func(name string) bool { return strings.TrimSpace(cfg.Vars.Value(name)) == "" }
 	var defaults []octoenv.Variable
-	if _, ok := cfg.Vars.Lookup(octoenv.VarProject); !ok {
+	if blank(octoenv.VarProject) {
 		defaults = append(defaults, octoenv.Variable{Name: octoenv.VarProject, Value: project})
 	}
-	if _, ok := cfg.Vars.Lookup(octoenv.VarOrganization); !ok && auth.IsSelfManaged(cfg.Backend) {
+	if blank(octoenv.VarOrganization) && auth.IsSelfManaged(cfg.Backend) {
 		defaults = append(defaults, octoenv.Variable{Name: octoenv.VarOrganization, Value: selfManagedOrg})
 	}
 	vars := cfg.Vars
 	if len(defaults) > 0 {
 		var err error
-		if vars, err = octoenv.Merge(nil, defaults, cfg.Vars.All()); err != nil {
+		if vars, err = octoenv.Merge(nil, cfg.Vars.All(), defaults); err != nil {
 			return nil, err
 		}
 	}

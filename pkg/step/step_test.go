@@ -63,3 +63,28 @@ func TestPrepareDerivesStackForSelfManagedBackend(t *testing.T) {
 		t.Errorf("stack %q, want organization/two-files/staging", s.Stack)
 	}
 }
+
+// A script step exports every variable it hands over, set or not; blank
+// ones must count as unset, not override the defaults.
+func TestPrepareTreatsBlankVariablesAsUnset(t *testing.T) {
+	t.Parallel()
+	bed := testbed.New(t)
+	s, err := step.Prepare(context.Background(), step.Config{
+		Program: bed.Program(t, "two-files"),
+		Vars: vars(t,
+			octoenv.Variable{Name: octoenv.VarOrganization, Value: ""},
+			octoenv.Variable{Name: octoenv.VarProject, Value: " "},
+			octoenv.Variable{Name: octoenv.VarStack, Value: ""},
+		),
+		Backend:    bed.Backend,
+		Pulumi:     bed.Tools.Pulumi,
+		PulumiHome: bed.Home,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if s.Stack != "organization/two-files/staging" {
+		t.Errorf("stack %q, want organization/two-files/staging", s.Stack)
+	}
+}

@@ -93,6 +93,7 @@ environment, runs Pulumi, and reports back with Octopus service messages
 		newLoginCmd(a),
 		newOIDCCmd(a),
 		newCacheCmd(a),
+		newStepTemplateCmd(a),
 	)
 	return root
 }
