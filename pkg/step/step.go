@@ -55,7 +55,23 @@ type Config struct {
 	// fields fall back to the Pulumi.PluginBundle and Pulumi.PluginCache
 	// variables.
 	Plugins Plugins
+	// Install says when to run `pulumi install` (the program's language
+	// dependencies and plugins) before the operation; default InstallAuto.
+	Install Install
 }
+
+// Install says when [Prepare] runs `pulumi install`.
+type Install string
+
+// Install modes.
+const (
+	// InstallAuto installs for every runtime but YAML, whose programs
+	// have no dependencies to install (their plugins download on demand
+	// or come from a bundle).
+	InstallAuto   Install = "auto"
+	InstallAlways Install = "always"
+	InstallNever  Install = "never"
+)
 
 // Session is a prepared step: the context, the stack, credentials and a
 // runner. Close it to remove the per-run credentials folder.
@@ -94,7 +110,14 @@ func Prepare(ctx context.Context, cfg Config) (*Session, error) {
 	if cfg.Backend == "" {
 		cfg.Backend = DefaultBackend
 	}
-	project, err := projectName(cfg.Program)
+	switch cfg.Install {
+	case "":
+		cfg.Install = InstallAuto
+	case InstallAuto, InstallAlways, InstallNever:
+	default:
+		return nil, fmt.Errorf("step: install mode %q: use auto, always or never", cfg.Install)
+	}
+	project, runtime, err := readProject(cfg.Program)
 	if err != nil {
 		return nil, err
 	}
@@ -127,6 +150,12 @@ func Prepare(ctx context.Context, cfg Config) (*Session, error) {
 		creds.Close()
 		return nil, err
 	}
+	if cfg.Install == InstallAlways || cfg.Install == InstallAuto && runtime != "yaml" {
+		if err := r.Install(ctx); err != nil {
+			creds.Close()
+			return nil, fmt.Errorf("step: installing the %s program's dependencies (pulumi install): %w", runtime, err)
+		}
+	}
 	return &Session{
 		Context:     octx,
 		Stack:       stack.String(),
@@ -147,32 +176,44 @@ func (s *Session) Close() error {
 	return s.Credentials.Close()
 }
 
-func projectName(dir string) (string, error) {
+// readProject reads the project's name and runtime from Pulumi.yaml.
+func readProject(dir string) (name, runtime string, err error) {
 	if dir == "" {
-		return "", errors.New("step: no Pulumi program folder given")
+		return "", "", errors.New("step: no Pulumi program folder given")
 	}
-	for _, name := range []string{"Pulumi.yaml", "Pulumi.yml"} {
-		path := filepath.Join(dir, name)
+	for _, file := range []string{"Pulumi.yaml", "Pulumi.yml"} {
+		path := filepath.Join(dir, file)
 		if _, err := os.Stat(path); err != nil {
 			continue
 		}
-		// Only the name is needed: the CLI validates the rest itself.
+		// Only these are needed: the CLI validates the rest itself.
 		raw, err := os.ReadFile(path)
 		if err != nil {
-			return "", fmt.Errorf("step: reading %s: %w", path, err)
+			return "", "", fmt.Errorf("step: reading %s: %w", path, err)
 		}
 		var proj struct {
-			Name string `yaml:"name"`
+			Name    string    `yaml:"name"`
+			Runtime yaml.Node `yaml:"runtime"`
 		}
 		if err := yaml.Unmarshal(raw, &proj); err != nil {
-			return "", fmt.Errorf("step: %s is not valid YAML: %w", path, err)
+			return "", "", fmt.Errorf("step: %s is not valid YAML: %w", path, err)
 		}
 		if proj.Name == "" {
-			return "", fmt.Errorf("step: %s has no project name (name:)", path)
+			return "", "", fmt.Errorf("step: %s has no project name (name:)", path)
 		}
-		return proj.Name, nil
+		// runtime: nodejs, or runtime: {name: nodejs, options: …}
+		runtime = proj.Runtime.Value
+		if proj.Runtime.Kind == yaml.MappingNode {
+			var r struct {
+				Name string `yaml:"name"`
+			}
+			if err := proj.Runtime.Decode(&r); err == nil {
+				runtime = r.Name
+			}
+		}
+		return proj.Name, runtime, nil
 	}
-	return "", fmt.Errorf("step: %s holds no Pulumi.yaml: point the step at the Pulumi program's folder", dir)
+	return "", "", fmt.Errorf("step: %s holds no Pulumi.yaml: point the step at the Pulumi program's folder", dir)
 }
 
 // newContext builds the Octopus context, defaulting the stack's project to

@@ -2,6 +2,8 @@ package step_test
 
 import (
 	"context"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -86,5 +88,55 @@ func TestPrepareTreatsBlankVariablesAsUnset(t *testing.T) {
 	defer s.Close()
 	if s.Stack != "organization/two-files/staging" {
 		t.Errorf("stack %q, want organization/two-files/staging", s.Stack)
+	}
+}
+
+func TestPrepareInstallsForRuntimesThatNeedIt(t *testing.T) {
+	t.Parallel()
+	cases := []struct {
+		runtime string
+		mode    step.Install
+		want    bool
+	}{
+		{"yaml", step.InstallAuto, false},
+		{"nodejs", step.InstallAuto, true},
+		{"{name: python, options: {toolchain: uv}}", step.InstallAuto, true},
+		{"yaml", step.InstallAlways, true},
+		{"nodejs", step.InstallNever, false},
+	}
+	for _, tc := range cases {
+		t.Run(tc.runtime+"/"+string(tc.mode), func(t *testing.T) {
+			t.Parallel()
+			dir := t.TempDir()
+			if err := os.WriteFile(filepath.Join(dir, "Pulumi.yaml"), []byte("name: app\nruntime: "+tc.runtime+"\n"), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			// A stand-in pulumi that records what it is asked to do.
+			record := filepath.Join(dir, "calls")
+			fake := filepath.Join(t.TempDir(), "pulumi")
+			if err := os.WriteFile(fake, []byte("#!/bin/sh\necho \"$1\" >> "+record+"\n"), 0o755); err != nil {
+				t.Fatal(err)
+			}
+			s, err := step.Prepare(context.Background(), step.Config{
+				Program: dir, Vars: vars(t), Backend: "file://" + t.TempDir(), Pulumi: fake,
+				PulumiHome: t.TempDir(), Install: tc.mode,
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer s.Close()
+			calls, _ := os.ReadFile(record)
+			if got := strings.Contains(string(calls), "install"); got != tc.want {
+				t.Errorf("pulumi install ran: %v, want %v (calls: %q)", got, tc.want, calls)
+			}
+		})
+	}
+}
+
+func TestPrepareRejectsUnknownInstallMode(t *testing.T) {
+	t.Parallel()
+	_, err := step.Prepare(context.Background(), step.Config{Program: t.TempDir(), Vars: vars(t), Install: "sometimes"})
+	if err == nil || !strings.Contains(err.Error(), "auto, always or never") {
+		t.Fatalf("err = %v, want one listing the modes", err)
 	}
 }

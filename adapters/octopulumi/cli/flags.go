@@ -33,6 +33,7 @@ type stepFlags struct {
 	pulumi     string
 	pulumiHome string
 	plugins    step.Plugins
+	install    string
 }
 
 func (f *stepFlags) register(cmd *cobra.Command, a *app) {
@@ -43,6 +44,7 @@ func (f *stepFlags) register(cmd *cobra.Command, a *app) {
 	fl.StringVar(&f.pulumiHome, "pulumi-home", a.getenv("PULUMI_HOME"), "PULUMI_HOME for pulumi, where plugins live (default $PULUMI_HOME, else ~/.pulumi)")
 	fl.StringVar(&f.plugins.Bundle, "plugin-bundle", "", "restore plugins from this bundle (archive or extracted Octopus package) before Pulumi runs (or "+step.VarPluginBundle+")")
 	fl.StringVar(&f.plugins.Shared, "plugin-cache", "", "a worker-shared plugin cache folder to restore from, filled from the bundle (or "+step.VarPluginCache+")")
+	fl.StringVar(&f.install, "install", string(step.InstallAuto), "when to run pulumi install first: auto (every runtime but YAML), always or never")
 	f.varFlags.register(cmd)
 }
 
@@ -148,5 +150,6 @@ func (f *stepFlags) prepare(ctx context.Context, a *app) (*step.Session, error) 
 		Messages:   a.messages,
 		Logger:     a.logger(),
 		Plugins:    f.plugins,
+		Install:    step.Install(f.install),
 	})
 }
