@@ -77,6 +77,21 @@ func TestPreviewApproveApply(t *testing.T) {
 		t.Fatal("the preview created a file")
 	}
 
+	// No approval, or an Octopus expression that did not resolve (a
+	// misspelt step name), is refused before anything runs.
+	for _, bad := range []struct{ fp, says string }{
+		{"", "empty"},
+		{"#{Octopus.Action[Preveiw].Output.Pulumi.Preview.Fingerprint}", "unsubstituted"},
+	} {
+		r := step("hola-secreta", "up", "--approved-fingerprint", bad.fp)
+		if r.code == 0 || !strings.Contains(resultMessage(r), bad.says) {
+			t.Errorf("up --approved-fingerprint %q: exit %d, result %q; want a refusal saying %q", bad.fp, r.code, resultMessage(r), bad.says)
+		}
+	}
+	if _, err := os.Stat(filepath.Join(out, "first.txt")); err == nil {
+		t.Fatal("an unapproved up created a file")
+	}
+
 	// Apply with the approved fingerprint, in another work folder.
 	apply := step("hola-secreta", "up", "--approved-fingerprint", fp)
 	if apply.code != 0 {

@@ -100,8 +100,8 @@ func New() (*Template, error) {
 		},
 		Parameters: []Parameter{
 			param(ParamCommand, "Command", "deploy: create or update the stack. preview: publish the planned changes for a Manual Intervention. "+
-				"up: apply, only the approved changes when an approved fingerprint is given. refresh, destroy.", "deploy", "Select",
-				"Octopus.SelectOptions", "deploy|Deploy\npreview|Preview for approval\nup|Apply\nrefresh|Refresh\ndestroy|Destroy"),
+				"up: apply exactly the changes approved after a preview (needs the approved fingerprint). refresh, destroy.", "deploy", "Select",
+				"Octopus.SelectOptions", "deploy|Deploy\npreview|Preview for approval\nup|Apply the approved preview\nrefresh|Refresh\ndestroy|Destroy"),
 			param(ParamProgram, "Pulumi program folder", "The folder holding Pulumi.yaml, e.g. #{Octopus.Action.Package[infra].ExtractedPath}.", "", "SingleLineText"),
 			param(ParamBackend, "Backend", "Pulumi Cloud's API URL, or a self-managed backend: file://, s3://, azblob://, gs://.", step.DefaultBackend, "SingleLineText"),
 			param(octoenv.VarOrganization, "Pulumi organization", "Also the OIDC audience: urn:pulumi:org:<organization>. Leave empty for a self-managed backend.", "", "SingleLineText"),
@@ -154,7 +154,8 @@ octopulumi_run() {
   approved="$(get_octopusvariable %[4]s)"
   local args=("${command:-deploy}" --program "${program:-.}")
   if [ -n "$backend" ]; then args+=(--backend "$backend"); fi
-  if [ "${command:-deploy}" = up ] && [ -n "$approved" ]; then args+=(--approved-fingerprint "$approved"); fi
+  # up applies an approved preview only: an empty fingerprint is refused.
+  if [ "${command:-deploy}" = up ]; then args+=(--approved-fingerprint "$approved"); fi
   # Log in with the OIDC account when it is set; else the access token.
   if [ -n "${%[5]s:-}" ]; then export %[6]s=%[7]s; fi
   octopulumi "${args[@]}"

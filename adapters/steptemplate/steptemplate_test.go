@@ -104,6 +104,10 @@ func TestScriptBuildsCommandLine(t *testing.T) {
 		wantEnv:  []string{"OCTOPULUMI_SECRET_Pulumi__AccessToken=pul-secret"},
 		notEnv:   []string{"OCTOPULUMI_VAR_Pulumi__OidcAccount="},
 	}, {
+		name:     "up without an approved fingerprint passes it empty, to be refused",
+		vars:     map[string]string{"Pulumi.Command": "up", "Pulumi.Program": "/w/infra"},
+		wantArgs: "up --program /w/infra --approved-fingerprint ",
+	}, {
 		name: "apply an approved preview with the OIDC account",
 		vars: map[string]string{"Pulumi.Command": "up", "Pulumi.Program": "/w/infra", "Pulumi.Backend": "https://api.example.com",
 			"Pulumi.ApprovedFingerprint": "v1-abc", "Pulumi.Account.OpenIdConnect.Jwt": "eyJ.jwt.sig"},

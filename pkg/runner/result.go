@@ -4,7 +4,9 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"regexp"
 	"sort"
 	"strings"
 	"time"
@@ -178,6 +180,24 @@ func Fingerprint(steps []Step) string {
 	}
 	sum := sha256.Sum256(b)
 	return "v1-" + hex.EncodeToString(sum[:8])
+}
+
+// fingerprintPattern is what [Fingerprint] returns.
+var fingerprintPattern = regexp.MustCompile(`^v1-[0-9a-f]{16}$`)
+
+// CheckFingerprint says whether fp is a fingerprint as [Fingerprint] makes
+// them, and if not, why: empty, an Octopus expression left unsubstituted
+// (#{…}: a misspelt step or variable name), or something else.
+func CheckFingerprint(fp string) error {
+	switch {
+	case fp == "":
+		return errors.New("it is empty")
+	case strings.Contains(fp, "#{"):
+		return fmt.Errorf("it is the Octopus expression %q, left unsubstituted: check the step and variable names in it", fp)
+	case !fingerprintPattern.MatchString(fp):
+		return fmt.Errorf("%q is not a fingerprint made by a preview (v1- and 16 hex digits)", fp)
+	}
+	return nil
 }
 
 func sorted(s []string) []string {

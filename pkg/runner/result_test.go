@@ -2,6 +2,7 @@ package runner
 
 import (
 	"regexp"
+	"strings"
 	"testing"
 
 	"github.com/pulumi/pulumi/sdk/v3/go/common/apitype"
@@ -110,5 +111,23 @@ func TestOutputsOfExport(t *testing.T) {
 	}
 	if o := outs["plain"]; o.Secret || o.Value != "x" {
 		t.Errorf("plain = %#v", o)
+	}
+}
+
+func TestCheckFingerprint(t *testing.T) {
+	t.Parallel()
+	good := Fingerprint([]Step{{URN: "urn:pulumi:dev::p::t::a", Op: "create"}})
+	if err := CheckFingerprint(good); err != nil {
+		t.Errorf("CheckFingerprint(%q) = %v, want nil for what Fingerprint makes", good, err)
+	}
+	for fp, says := range map[string]string{
+		"":                              "empty",
+		"#{Octopus.Action[P].Output.X}": "unsubstituted",
+		"v1-XYZ":                        "not a fingerprint",
+		good + " ":                      "not a fingerprint",
+	} {
+		if err := CheckFingerprint(fp); err == nil || !strings.Contains(err.Error(), says) {
+			t.Errorf("CheckFingerprint(%q) = %v, want an error saying %q", fp, err, says)
+		}
 	}
 }

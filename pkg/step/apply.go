@@ -14,24 +14,14 @@ import (
 // changes a new preview plans are not the approved ones.
 var ErrNotApproved = errors.New("the planned changes are not the approved ones")
 
-// Update updates the stack: with an approved fingerprint (the Preview
-// step's [OutFingerprint] output variable) exactly as [Session.Apply] does,
-// and without one as [Session.Deploy] does.
-func (s *Session) Update(ctx context.Context, approvedFingerprint string) (*runner.Result, error) {
-	if approvedFingerprint == "" {
-		return s.Deploy(ctx)
-	}
-	return s.Apply(ctx, approvedFingerprint)
-}
-
 // Apply applies exactly the changes that were approved: it previews again
 // with a saved plan, refuses if that preview's fingerprint is not
 // approvedFingerprint (from the Preview step's output variable), and
 // otherwise updates the stack with that plan, which refuses anything beyond
 // it, and publishes the stack's outputs.
 func (s *Session) Apply(ctx context.Context, approvedFingerprint string) (*runner.Result, error) {
-	if approvedFingerprint == "" {
-		return nil, errors.New("step: no approved fingerprint given: pass the Preview step's " + OutFingerprint + " output variable")
+	if err := runner.CheckFingerprint(approvedFingerprint); err != nil {
+		return nil, fmt.Errorf("step: the approved fingerprint: %w; pass the Preview step's output variable #{Octopus.Action[<Preview step>].Output.%s}", err, OutFingerprint)
 	}
 	if err := s.applyConfig(ctx); err != nil {
 		return nil, err

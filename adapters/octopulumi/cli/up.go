@@ -7,6 +7,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/octopulumi/octopulumi/pkg/runner"
 	"github.com/octopulumi/octopulumi/pkg/step"
 )
 
@@ -20,11 +21,17 @@ func newUpCmd(a *app) *cobra.Command {
 stack, publishing its outputs as output variables. With --approved-fingerprint
 (the preview step's ` + step.OutFingerprint + ` output variable) it previews
 again with a saved plan, refuses unless the planned changes have that
-fingerprint, and applies exactly that plan.`,
+fingerprint, and applies exactly that plan; given but empty, it refuses.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			return f.run(cmd, a, func(ctx context.Context, s *step.Session) (string, error) {
-				res, err := s.Update(ctx, approved)
+				// Given but empty is no approval: only the flag's absence
+				// means a plain update.
+				apply := s.Deploy
+				if cmd.Flags().Changed("approved-fingerprint") {
+					apply = func(ctx context.Context) (*runner.Result, error) { return s.Apply(ctx, approved) }
+				}
+				res, err := apply(ctx)
 				if err != nil {
 					return "", err
 				}
