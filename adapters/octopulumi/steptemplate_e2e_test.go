@@ -26,6 +26,11 @@ func TestStepTemplateScript(t *testing.T) {
 		"Pulumi.Program":           dir,
 		"Pulumi.Backend":           bed.Backend,
 		"Pulumi.ConfigPassphrase":  testbed.Passphrase,
+		// Stack config, listed in the template's form.
+		"Pulumi.ConfigVariables":       "Pulumi.Config.failSecond\r\n\n",
+		"Pulumi.SecretConfigVariables": "Pulumi.Config.greeting",
+		"Pulumi.Config.failSecond":     "false",
+		"Pulumi.Config.greeting":       "template-secret-greeting",
 	}
 	body := scriptBody(t)
 	r := runTemplate(t, bed, vars, body)
@@ -38,8 +43,17 @@ func TestStepTemplateScript(t *testing.T) {
 	if !strings.Contains(r.stdout, "organization/two-files/test deployed") {
 		t.Errorf("the step did not deploy the environment's stack:\n%s", r.stdout)
 	}
-	if strings.Contains(r.stdout+r.stderr, testbed.Passphrase) {
-		t.Error("the passphrase appears in the step's output")
+	if b, err := os.ReadFile(filepath.Join(dir, "out", "first.txt")); err != nil || string(b) != "template-secret-greeting" {
+		t.Errorf("first.txt = %q, %v: the listed config did not reach the program", b, err)
+	}
+	if s, _ := r.variables()["secretGreeting"].Get("sensitive"); s != "True" {
+		t.Error("the secret config's output is not a sensitive variable")
+	}
+	withoutVar := strings.ReplaceAll(r.stdout, r.variables()["secretGreeting"].String(), "")
+	for _, secret := range []string{testbed.Passphrase, "template-secret-greeting"} {
+		if strings.Contains(withoutVar+r.stderr, secret) {
+			t.Errorf("a secret (%.6s…) appears in the step's output", secret)
+		}
 	}
 }
 

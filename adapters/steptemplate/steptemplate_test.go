@@ -62,7 +62,8 @@ func TestTemplateShape(t *testing.T) {
 		if p.DisplaySettings["Octopus.ControlType"] == "GenericOidcAccount" {
 			name += ".OpenIdConnect.Jwt"
 		}
-		if !strings.Contains(body, "get_octopusvariable '"+name+"'") {
+		if !strings.Contains(body, "get_octopusvariable '"+name+"'") && !strings.Contains(body, "octopulumi_export_list OCTOPULUMI_SECRET_ '"+name+"'") &&
+			!strings.Contains(body, "octopulumi_export_list OCTOPULUMI_VAR_ '"+name+"'") {
 			t.Errorf("the script never reads parameter %q", name)
 		}
 	}
@@ -156,5 +157,39 @@ func TestScriptBuildsCommandLine(t *testing.T) {
 				t.Error("a secret reached the script body or the command line")
 			}
 		})
+	}
+}
+
+// TestBashEnvNameMatchesOctoenv: the script names the environment variables
+// of listed variables in Bash; they must be exactly octoenv.EnvName's.
+func TestBashEnvNameMatchesOctoenv(t *testing.T) {
+	t.Parallel()
+	body, err := steptemplate.Script()
+	if err != nil {
+		t.Fatal(err)
+	}
+	fn := body[strings.Index(body, "octopulumi_env_name() {"):]
+	fn = fn[:strings.Index(fn, "\n}\n")+3]
+	names := []string{
+		"Pulumi.Config.aws:region", "Pulumi.Config.app:db.port", "Pulumi.Config.app:list[0]",
+		"Pulumi.Config.x-y_z", "Pulumi.Config.app:café", "it's a name", "Ünïcödé.Näme", "tab\there", "*?[]$`\\",
+	}
+	var script strings.Builder
+	script.WriteString(fn)
+	for _, n := range names {
+		script.WriteString("octopulumi_env_name OCTOPULUMI_SECRET_ '" + strings.ReplaceAll(n, "'", `'\''`) + "'; echo\n")
+	}
+	out, err := exec.Command("bash", "-c", script.String()).Output()
+	if err != nil {
+		t.Fatalf("bash: %v", err)
+	}
+	got := strings.Split(strings.TrimSuffix(string(out), "\n"), "\n")
+	if len(got) != len(names) {
+		t.Fatalf("%d names out of bash, want %d: %q", len(got), len(names), got)
+	}
+	for i, n := range names {
+		if want := octoenv.EnvName(n, true); got[i] != want {
+			t.Errorf("bash names %q %s, octoenv %s", n, got[i], want)
+		}
 	}
 }
