@@ -30,7 +30,7 @@ func TestPreviewApproveApply(t *testing.T) {
 	greeting := func(g string) []string {
 		return []string{"OCTOPULUMI_SECRET_Pulumi__Config__greeting=" + g}
 	}
-	artifacts := t.TempDir()
+	artifacts := filepath.Join(t.TempDir(), "artifacts", "of-this-step") // made by the preview
 	step := func(g string, args ...string) run {
 		t.Helper()
 		r := runBinary(t, append(stepEnv(bed), greeting(g)...),

@@ -168,6 +168,17 @@ func TestDeployEndToEnd(t *testing.T) {
 	if again.code != 0 || !strings.Contains(again.stdout, "same=3") {
 		t.Errorf("second deploy: exit %d, want an update with no changes:\n%s", again.code, again.stdout)
 	}
+
+	// A review stack's teardown, run twice: the second finds nothing to do.
+	for i := range 2 {
+		r := runBinary(t, stepEnv(bed), "destroy", "--remove", "--program", dir, "--backend", bed.Backend, "--pulumi-home", bed.Home)
+		if r.code != 0 || strings.Contains(r.stdout+r.stderr, "error") {
+			t.Errorf("destroy --remove #%d: exit %d\n%s\n%s", i+1, r.code, r.stdout, r.stderr)
+		}
+	}
+	if _, err := os.Stat(filepath.Join(dir, "out", "first.txt")); err == nil {
+		t.Error("destroy left first.txt")
+	}
 }
 
 func TestDeployFailureReportsResultMessage(t *testing.T) {

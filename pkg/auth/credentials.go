@@ -107,12 +107,12 @@ func (c *Credentials) String() string {
 	if c.Token != "" {
 		tok = Placeholder
 	}
-	return fmt.Sprintf("credentials for %s from %s (token %s)", redactURL(c.BackendURL), orDefault(c.Source, "the caller"), tok)
+	return fmt.Sprintf("credentials for %s from %s (token %s)", RedactURL(c.BackendURL), orDefault(c.Source, "the caller"), tok)
 }
 
 // LogValue hides the token from slog.
 func (c *Credentials) LogValue() slog.Value {
-	return slog.GroupValue(slog.String("backend", redactURL(c.BackendURL)), slog.String("source", c.Source), slog.Time("expiry", c.Expiry))
+	return slog.GroupValue(slog.String("backend", RedactURL(c.BackendURL)), slog.String("source", c.Source), slog.Time("expiry", c.Expiry))
 }
 
 func newCredentials(tempDir string) (*Credentials, error) {
@@ -143,7 +143,7 @@ func IsSelfManaged(backendURL string) bool {
 // secrets provider, which earns a warning.
 func (c *Client) SelfManaged(backendURL string, getenv func(string) string) (*Credentials, error) {
 	if !IsSelfManaged(backendURL) {
-		return nil, fmt.Errorf("%s is not a self-managed backend URL (file://, s3://, azblob://, gs://)", quote(redactURL(backendURL)))
+		return nil, fmt.Errorf("%s is not a self-managed backend URL (file://, s3://, azblob://, gs://)", quote(RedactURL(backendURL)))
 	}
 	if getenv == nil {
 		getenv = func(string) string { return "" }
@@ -179,10 +179,10 @@ func (c *Client) SelfManaged(backendURL string, getenv func(string) string) (*Cr
 	return cr, nil
 }
 
-// redactURL drops user info and query, which may carry keys (an s3://
-// backend URL may name an endpoint with credentials, an azblob:// one a SAS
-// token).
-func redactURL(raw string) string {
+// RedactURL returns raw without user info, query or fragment, which may
+// carry keys (an s3:// backend URL may name an endpoint with credentials, an
+// azblob:// one a SAS token): fit for a log line or an error.
+func RedactURL(raw string) string {
 	u, err := url.Parse(raw)
 	if err != nil {
 		return "(unparsable URL)"
@@ -193,5 +193,5 @@ func redactURL(raw string) string {
 
 // GoString hides the token from %#v.
 func (c *Credentials) GoString() string {
-	return fmt.Sprintf("&auth.Credentials{BackendURL: %q, Source: %q, Expiry: %s, Token: %q}", redactURL(c.BackendURL), c.Source, c.Expiry.UTC().Format(time.RFC3339), Placeholder)
+	return fmt.Sprintf("&auth.Credentials{BackendURL: %q, Source: %q, Expiry: %s, Token: %q}", RedactURL(c.BackendURL), c.Source, c.Expiry.UTC().Format(time.RFC3339), Placeholder)
 }

@@ -184,14 +184,19 @@ func (ps *problems) add(variable, format string, args ...any) {
 // NewContext builds and validates the Context of vars: the Octopus system variables, the
 // package paths, the stack reference and the stack config. It reports every problem at
 // once in a *ValidationError. Octopus.Project.Name and Octopus.Environment.Name are
-// required; other variables are checked when present.
+// required unless Pulumi.Stack names the stack (the stack template needs them); other
+// variables are checked when present.
 func NewContext(vars *Variables) (*Context, error) {
 	if vars == nil {
 		vars = &Variables{}
 	}
 	var ps problems
 	get := vars.Value
+	explicitStack := strings.TrimSpace(get(VarStack)) != ""
 	required := func(name string) string {
+		if explicitStack {
+			return get(name)
+		}
 		x, ok := vars.Lookup(name)
 		switch {
 		case !ok:

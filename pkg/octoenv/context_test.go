@@ -173,3 +173,21 @@ func TestHelpers(t *testing.T) {
 		t.Errorf("KnownVariables() = %q", k)
 	}
 }
+
+// With Pulumi.Stack naming the stack, the Octopus names that only the stack
+// template needs are not required.
+func TestNewContextExplicitStackNeedsNoNames(t *testing.T) {
+	t.Parallel()
+	c, err := NewContext(varsOf(t, VarStack, "acme/app/dev"))
+	if err != nil {
+		t.Fatalf("NewContext: %v", err)
+	}
+	if got := c.Stack.String(); got != "acme/app/dev" {
+		t.Errorf("stack %q, want acme/app/dev", got)
+	}
+	_, err = NewContext(varsOf(t, VarStack, " "))
+	var ve *ValidationError
+	if !errors.As(err, &ve) || !strings.Contains(err.Error(), VarEnvironmentName) {
+		t.Errorf("a blank Pulumi.Stack: err = %v, want the template's missing names reported", err)
+	}
+}

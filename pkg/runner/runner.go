@@ -72,6 +72,7 @@ type opOptions struct {
 	message         string
 	removeStack     bool
 	lockWait        time.Duration
+	mayBeMissing    bool
 }
 
 // CreateStack creates the stack when it does not exist yet. Selecting an
@@ -110,6 +111,11 @@ func Message(msg string) OpOption { return func(o *opOptions) { o.message = msg 
 // and its Pulumi.<stack>.yaml once its resources are gone, as a review stack
 // wants; in the same process (`destroy --remove`).
 func RemoveStack() OpOption { return func(o *opOptions) { o.removeStack = true } }
+
+// MayBeMissing says the caller expects the stack may not exist and handles
+// [ErrStackNotFound] itself (a teardown of a review stack already removed):
+// the CLI's "no stack named" error then stays out of the log.
+func MayBeMissing() OpOption { return func(o *opOptions) { o.mayBeMissing = true } }
 
 // WaitForLock makes an operation that finds its stack locked by another
 // update try again, with backoff (0.25 s doubling up to 5 s, with jitter),
@@ -224,9 +230,9 @@ func (r *Runner) operation(ctx context.Context, op, stack string, o opOptions) (
 	if err != nil {
 		return nil, err
 	}
-	inv.mayBeMissing = o.create
+	inv.mayBeMissing = o.create || o.mayBeMissing
 	res, err := r.lockAware(ctx, op, stack, inv, o)
-	inv.mayBeMissing = false
+	inv.mayBeMissing = o.mayBeMissing
 	if o.create && errors.Is(err, ErrStackNotFound) {
 		if err := r.CreateStack(ctx, stack); err != nil {
 			return nil, err

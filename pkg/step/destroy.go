@@ -2,18 +2,27 @@ package step
 
 import (
 	"context"
+	"errors"
+	"fmt"
 
 	"github.com/octopulumi/octopulumi/pkg/runner"
 )
 
 // Destroy deletes the stack's resources and, with remove, the stack itself
-// (its history and config), as a review stack wants when it is done.
+// (its history and config), as a review stack wants when it is done. A
+// stack that does not exist has nothing to destroy: that is success, so a
+// teardown can run twice.
 func (s *Session) Destroy(ctx context.Context, remove bool) (*runner.Result, error) {
-	var opts []runner.OpOption
+	opts := []runner.OpOption{runner.MayBeMissing()}
 	if remove {
 		opts = append(opts, runner.RemoveStack())
 	}
-	return s.Runner.Destroy(ctx, s.Stack, opts...)
+	res, err := s.Runner.Destroy(ctx, s.Stack, opts...)
+	if errors.Is(err, runner.ErrStackNotFound) {
+		fmt.Fprintf(s.log, "octopulumi: stack %s does not exist: nothing to destroy\n", s.Stack)
+		return &runner.Result{Stack: s.Stack, Summary: runner.Summary{}, Succeeded: true}, nil
+	}
+	return res, err
 }
 
 // Refresh reads the real state of the stack's resources into its state;

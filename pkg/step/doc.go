@@ -8,6 +8,12 @@
 // Pulumi runs ([Plugins]), and a runner for the program. Close the session
 // when done: that removes the per-run credentials folder.
 //
+// The stack is Pulumi.Stack, or octoenv's stack template, in which {project}
+// is Pulumi.Project, else the program's own project name from Pulumi.yaml
+// (Pulumi requires the two to match), and {org} on a self-managed backend
+// defaults to "organization", the only one such a backend knows. For runtimes
+// other than YAML, Prepare runs `pulumi install` first ([Install]).
+//
 // The session then runs one of the flows users run:
 //
 //   - [Session.Deploy] creates or updates the stack and publishes every stack
@@ -19,7 +25,6 @@
 //     human diff as an artifact. [Session.Apply], in a later step, previews
 //     again with a saved plan, refuses with [ErrNotApproved] unless the
 //     fingerprint is the approved one, and applies exactly that plan.
-//     [Session.Update] picks Apply or Deploy by whether a fingerprint is given.
 //   - [Session.Refresh] and [Session.Destroy] (optionally removing a review
 //     stack) for runbooks.
 //

@@ -45,6 +45,12 @@ type PreviewOptions struct {
 // the change summary, a Markdown summary and the fingerprint as output
 // variables, and the human diff as an artifact.
 func (s *Session) Preview(ctx context.Context, opts PreviewOptions) (*runner.Result, error) {
+	if opts.ArtifactDir != "" {
+		// Fail before the preview, not after its variables are published.
+		if err := os.MkdirAll(opts.ArtifactDir, 0o755); err != nil {
+			return nil, fmt.Errorf("step: the artifact folder: %w", err)
+		}
+	}
 	if err := s.applyConfig(ctx); err != nil {
 		return nil, err
 	}

@@ -126,6 +126,10 @@ func Prepare(ctx context.Context, cfg Config) (*Session, error) {
 		return nil, err
 	}
 	stack := octx.Stack
+	if auth.IsSelfManaged(cfg.Backend) && stack.Organization != "" && stack.Organization != selfManagedOrg {
+		return nil, fmt.Errorf("step: the stack %s names the organization %q, but a self-managed backend (%s) has only one, %q: leave %s unset or set it to %q",
+			stack, stack.Organization, auth.RedactURL(cfg.Backend), selfManagedOrg, octoenv.VarOrganization, selfManagedOrg)
+	}
 	if stack.Project != "" && stack.Project != project {
 		return nil, fmt.Errorf("step: the stack's project %q (from %s) is not the program's project %q (Pulumi.yaml): Pulumi requires them to match; set %s to %q or leave it unset",
 			stack.Project, octoenv.VarProject, project, octoenv.VarProject, project)

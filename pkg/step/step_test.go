@@ -140,3 +140,20 @@ func TestPrepareRejectsUnknownInstallMode(t *testing.T) {
 		t.Fatalf("err = %v, want one listing the modes", err)
 	}
 }
+
+func TestPrepareRefusesForeignOrganizationOnSelfManagedBackend(t *testing.T) {
+	t.Parallel()
+	bed := testbed.New(t)
+	_, err := step.Prepare(context.Background(), step.Config{
+		Program: bed.Program(t, "two-files"),
+		Vars:    vars(t, octoenv.Variable{Name: octoenv.VarOrganization, Value: "acme"}),
+		Backend: bed.Backend + "?secret=zz-query-secret",
+		Pulumi:  bed.Tools.Pulumi,
+	})
+	if err == nil || !strings.Contains(err.Error(), `"organization"`) || !strings.Contains(err.Error(), octoenv.VarOrganization) {
+		t.Fatalf("err = %v, want one saying a self-managed backend has only the organization \"organization\"", err)
+	}
+	if strings.Contains(err.Error(), "zz-query-secret") {
+		t.Error("the error shows the backend URL's query")
+	}
+}
