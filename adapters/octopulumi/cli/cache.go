@@ -92,7 +92,7 @@ func newCacheManifestCmd(a *app) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "manifest",
 		Short: "Resolve the exact plugins a program needs, with the real CLI, into a lock file",
-		Args:  cobra.NoArgs,
+		Args:  noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			opts := append(f.options(a), cache.WithEnv(a.io.Environ), cache.WithPlatforms(platforms...))
 			if pulumi != "" {
@@ -129,7 +129,7 @@ func newCacheBundleCmd(a *app) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "bundle",
 		Short: "Write a deterministic archive of the manifest's plugins, to publish as an Octopus package",
-		Args:  cobra.NoArgs,
+		Args:  noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			m, err := cache.ReadManifest(f.manifest)
 			if err != nil {
@@ -155,7 +155,7 @@ func newCacheRestoreCmd(a *app) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "restore",
 		Short: "Install plugins from a bundle, its extracted folder or a worker-shared cache into PULUMI_HOME",
-		Args:  cobra.NoArgs,
+		Args:  noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			home, err := f.pulumiHome()
 			if err != nil {
@@ -207,7 +207,7 @@ func newCacheVerifyCmd(a *app) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "verify",
 		Short: "Find broken plugins in a PULUMI_HOME, and with --manifest what Pulumi would still download",
-		Args:  cobra.NoArgs,
+		Args:  noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			home, err := f.pulumiHome()
 			if err != nil {
@@ -261,7 +261,7 @@ func newCachePruneCmd(a *app) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "prune",
 		Short: "Delete least recently used plugins: keep the latest N versions of each, or fit a size",
-		Args:  cobra.NoArgs,
+		Args:  noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			home, err := f.pulumiHome()
 			if err != nil {
@@ -319,7 +319,7 @@ func newCacheDockerfileCmd(a *app) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "dockerfile",
 		Short: "Write a Dockerfile for an Octopus execution container with the manifest's plugins baked in",
-		Args:  cobra.NoArgs,
+		Args:  noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			m, err := cache.ReadManifest(f.manifest)
 			if err != nil {

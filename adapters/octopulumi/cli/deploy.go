@@ -19,7 +19,7 @@ func newDeployCmd(a *app) *cobra.Command {
 missing), applies config from Pulumi.Config.* variables, runs pulumi up, and
 publishes every stack output as an Octopus output variable, read in later
 steps as #{Octopus.Action[<Step>].Output.<Name>}.`,
-		Args: cobra.NoArgs,
+		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			return f.run(cmd, a, func(ctx context.Context, s *step.Session) (string, error) {
 				res, err := s.Deploy(ctx)

@@ -15,7 +15,7 @@ func newDestroyCmd(a *app) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "destroy",
 		Short: "Delete every resource of the environment's stack; with --remove, the stack too",
-		Args:  cobra.NoArgs,
+		Args:  noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			return f.run(cmd, a, func(ctx context.Context, s *step.Session) (string, error) {
 				res, err := s.Destroy(ctx, remove)

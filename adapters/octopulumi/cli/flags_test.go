@@ -73,3 +73,37 @@ func TestVarFlagsLoad(t *testing.T) {
 		})
 	}
 }
+
+func TestUsageErrors(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		args []string
+		says string
+	}{
+		{[]string{"deploy", "./infra"}, "did you mean --program ./infra?"},
+		{[]string{"login", "extra"}, "takes no arguments"},
+		{[]string{"deploy", "--no-such-flag"}, "unknown flag"},
+	} {
+		var out, errOut strings.Builder
+		code := Main(context.Background(), tc.args, IO{In: strings.NewReader(""), Out: &out, Err: &errOut})
+		if code != 2 || !strings.Contains(errOut.String(), tc.says) {
+			t.Errorf("%v: exit %d, stderr %q; want 2 and %q", tc.args, code, errOut.String(), tc.says)
+		}
+		if strings.Contains(out.String(), "##octopus[") {
+			t.Errorf("%v: a usage error printed a service message", tc.args)
+		}
+	}
+}
+
+func TestInvalidVariablesSayWhereVariablesComeFrom(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "Pulumi.yaml"), []byte("name: app\nruntime: yaml\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	var out, errOut strings.Builder
+	code := Main(context.Background(), []string{"deploy", "--program", dir, "--backend", "file://" + dir}, IO{In: strings.NewReader(""), Out: &out, Err: &errOut})
+	if code != 1 || !strings.Contains(errOut.String(), "OCTOPULUMI_VAR_Octopus__Environment__Name") {
+		t.Errorf("exit %d, stderr %q: want 1 and a hint naming OCTOPULUMI_VAR_Octopus__Environment__Name", code, errOut.String())
+	}
+}

@@ -23,7 +23,7 @@ Octopus OIDC token exchanged for a Pulumi token, or a self-managed backend's
 passphrase — and prints who it is logged in as. Nothing is kept: every other
 command logs in again within its own process, so no token is left on the
 worker.`,
-		Args: cobra.NoArgs,
+		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			vars, err := f.load(cmd.Context(), a)
 			if err != nil {

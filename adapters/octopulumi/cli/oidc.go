@@ -15,7 +15,7 @@ func newOIDCCmd(a *app) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "oidc",
 		Short: "Octopus OIDC tokens for Pulumi Cloud",
-		Args:  cobra.NoArgs,
+		Args:  noArgs,
 	}
 	cmd.AddCommand(newOIDCCheckCmd(a))
 	return cmd
@@ -33,7 +33,7 @@ audience, lifetime, issuer, subject and Octopus claims; whether the issuer's
 discovery document and signing keys are reachable from this worker; and
 whether the signature verifies. It exits non-zero when Pulumi Cloud would
 refuse the token.`,
-		Args: cobra.NoArgs,
+		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			vars, err := f.load(cmd.Context(), a)
 			if err != nil {
@@ -41,7 +41,7 @@ refuse the token.`,
 			}
 			jwt, source := step.OIDCToken(vars)
 			if jwt == "" {
-				return fmt.Errorf("no OIDC token: %s is empty", source)
+				return fmt.Errorf("no OIDC token: %s is empty; hand it over with OCTOPULUMI_OIDC_TOKEN (the step's own token), or set %s to a Generic OpenID Connect account variable's name and export its <name>.OpenIdConnect.Jwt", source, step.VarOIDCAccount)
 			}
 			if audience == "" {
 				org := vars.Value(octoenv.VarOrganization)

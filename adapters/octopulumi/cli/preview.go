@@ -21,7 +21,7 @@ of the environment's stack. It publishes the change counts, a Markdown summary
 fingerprint of the planned changes (` + step.OutFingerprint + `) as output
 variables, and the human diff as an artifact. Pass the fingerprint to
 "octopulumi up --approved-fingerprint" in the apply step.`,
-		Args: cobra.NoArgs,
+		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			return f.run(cmd, a, func(ctx context.Context, s *step.Session) (string, error) {
 				res, err := s.Preview(ctx, opts)

@@ -15,7 +15,7 @@ func newRefreshCmd(a *app) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "refresh",
 		Short: "Read the real state of the environment's stack's resources into its state",
-		Args:  cobra.NoArgs,
+		Args:  noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			return f.run(cmd, a, func(ctx context.Context, s *step.Session) (string, error) {
 				res, err := s.Refresh(ctx, expectNoChanges)

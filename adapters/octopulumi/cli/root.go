@@ -56,13 +56,36 @@ func Main(ctx context.Context, args []string, stdio IO) int {
 		fmt.Fprintf(stdio.Err, "error: %v\n", err)
 		return 2
 	}
-	msg := err.Error()
+	msg := withHint(err).Error()
 	if ctx.Err() != nil {
 		msg = "cancelled: " + msg
 	}
 	fmt.Fprintf(stdio.Err, "error: %s\n", msg)
 	_ = a.messages.ResultMessage(msg)
 	return 1
+}
+
+// noArgs refuses positional arguments as a usage error, pointing at
+// --program when the command has it (the usual slip: deploy ./infra).
+func noArgs(cmd *cobra.Command, args []string) error {
+	if len(args) == 0 {
+		return nil
+	}
+	err := fmt.Errorf("%s takes no arguments, but was given %q", cmd.CommandPath(), args[0])
+	if cmd.Flags().Lookup("program") != nil {
+		err = fmt.Errorf("%w: did you mean --program %s?", err, args[0])
+	}
+	return &usageError{err}
+}
+
+// withHint adds to an invalid-variables error where the variables come
+// from, for the person reading the task log.
+func withHint(err error) error {
+	var ve *octoenv.ValidationError
+	if !errors.As(err, &ve) {
+		return err
+	}
+	return fmt.Errorf("%w (Octopus variables reach octopulumi through the environment, as OCTOPULUMI_VAR_<name> with '.' written as __ — e.g. OCTOPULUMI_VAR_Octopus__Environment__Name — or as a JSON object with --variables-json, or as --var Name=Value; see 'octopulumi step-template' for a script that passes them)", err)
 }
 
 // usageError is a command line that cannot be run as given.

@@ -10,7 +10,7 @@ func newStepTemplateCmd(a *app) *cobra.Command {
 	return &cobra.Command{
 		Use:   "step-template",
 		Short: "Print octopulumi's Octopus step template (JSON), to import under Library > Step Templates",
-		Args:  cobra.NoArgs,
+		Args:  noArgs,
 		RunE: func(*cobra.Command, []string) error {
 			t, err := steptemplate.New()
 			if err != nil {

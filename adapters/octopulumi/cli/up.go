@@ -22,7 +22,7 @@ stack, publishing its outputs as output variables. With --approved-fingerprint
 (the preview step's ` + step.OutFingerprint + ` output variable) it previews
 again with a saved plan, refuses unless the planned changes have that
 fingerprint, and applies exactly that plan; given but empty, it refuses.`,
-		Args: cobra.NoArgs,
+		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			return f.run(cmd, a, func(ctx context.Context, s *step.Session) (string, error) {
 				// Given but empty is no approval: only the flag's absence
