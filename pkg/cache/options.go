@@ -94,7 +94,9 @@ func WithHTTPClient(c *http.Client) Option {
 // own server, as `pulumi plugin install --server` does: the asset name is
 // appended (<url>/pulumi-<kind>-<name>-v<version>-<os>-<arch>.tar.gz). This
 // is the simplest set-up for air-gapped workers: one folder of tarballs
-// served over HTTP. [Dockerfile] passes it as --server.
+// served over HTTP. [Resolve] passes it to the CLI as an override that
+// matches every plugin; [Dockerfile] passes it as --server. It wins over
+// [WithDownloadOverrides].
 func WithServer(baseURL string) Option {
 	return func(o *options) error {
 		u, err := url.Parse(baseURL)
@@ -193,7 +195,8 @@ func WithPulumi(path string) Option {
 }
 
 // WithEnv is the environment of the CLI processes [Resolve] runs (default:
-// this process's). PULUMI_HOME is always replaced by a scratch folder.
+// this process's). PULUMI_HOME and TMPDIR are always replaced by a
+// scratch folder.
 func WithEnv(env []string) Option {
 	return func(o *options) error { o.env = append([]string(nil), env...); return nil }
 }

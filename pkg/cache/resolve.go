@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/exec"
 	"path"
+	"path/filepath"
 	"slices"
 	"strings"
 	"syscall"
@@ -23,10 +24,12 @@ import (
 // tarball once more to record its SHA-256 (the CLI keeps no checksum), and
 // the tarballs of [WithPlatforms] from the same server.
 //
-// Run it where the plugins' servers are reachable (upstream CI), with the
-// same PULUMI_PLUGIN_DOWNLOAD_URL_OVERRIDES as the workers if they use a
-// mirror ([WithEnv] for the CLI, [WithDownloadOverrides] for Resolve's own
-// downloads). Write the result with [WriteManifest] beside Pulumi.yaml.
+// Run it where the plugins' servers are reachable (upstream CI), or give
+// the mirror the workers use: [WithServer] sends every download, the CLI's
+// and Resolve's, to one mirror; [WithDownloadOverrides] applies the same
+// PULUMI_PLUGIN_DOWNLOAD_URL_OVERRIDES to both. The CLI runs with its
+// TMPDIR in Resolve's scratch folder, removed afterwards. Write the result
+// with [WriteManifest] beside Pulumi.yaml.
 func Resolve(ctx context.Context, programDir string, opts ...Option) (*Manifest, error) {
 	o, err := apply(opts)
 	if err != nil {
@@ -34,10 +37,18 @@ func Resolve(ctx context.Context, programDir string, opts ...Option) (*Manifest,
 	}
 	scratch, err := os.MkdirTemp("", "octopulumi-resolve-*")
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("resolve plugins: scratch folder: %w", err)
 	}
 	defer os.RemoveAll(scratch)
-	env := o.resolveEnv(scratch)
+	env, err := o.resolveEnv(scratch)
+	if err != nil {
+		return nil, fmt.Errorf("resolve plugins: %w", err)
+	}
+	for _, d := range []string{"home", "tmp"} {
+		if err := os.Mkdir(filepath.Join(scratch, d), 0o700); err != nil {
+			return nil, fmt.Errorf("resolve plugins: scratch folder: %w", err)
+		}
+	}
 
 	var logs bytes.Buffer
 	if _, err := o.run(ctx, programDir, env, &logs, "install", "--logtostderr", "-v=9"); err != nil {
@@ -99,16 +110,28 @@ func Resolve(ctx context.Context, programDir string, opts ...Option) (*Manifest,
 	return m, nil
 }
 
-// resolveEnv is the CLI's environment: the caller's, with a scratch
-// PULUMI_HOME, no update check, no plugin found on PATH instead of
-// downloaded, and Resolve's download overrides.
-func (o options) resolveEnv(scratch string) []string {
+// resolveEnv is the CLI's environment: the caller's, with PULUMI_HOME and
+// TMPDIR in the scratch folder (the CLI leaves a copy of every tarball it
+// downloads in TMPDIR), no update check, no plugin found on PATH instead of
+// downloaded, and Resolve's download source: with [WithServer] an override
+// that sends every plugin to the mirror, as `pulumi plugin install --server`
+// does; else [WithDownloadOverrides], else the caller's overrides.
+func (o options) resolveEnv(scratch string) ([]string, error) {
 	base := o.env
 	if base == nil {
 		base = os.Environ()
 	}
-	drop := []string{"PULUMI_HOME=", "PULUMI_SKIP_UPDATE_CHECK=", "PULUMI_IGNORE_AMBIENT_PLUGINS="}
-	if o.overSpec != "" {
+	overrides := o.overSpec
+	if o.server != "" {
+		// The CLI splits its overrides on "," and "=" and has no escape.
+		if strings.ContainsAny(o.server, ",=") {
+			return nil, fmt.Errorf("mirror URL %s holds a ',' or '=', which PULUMI_PLUGIN_DOWNLOAD_URL_OVERRIDES cannot carry: serve the mirror at a URL without them", redactURL(o.server))
+		}
+		// "^" matches every plugin source; its only group, $0, is empty.
+		overrides = "^=" + o.server
+	}
+	drop := []string{"PULUMI_HOME=", "PULUMI_SKIP_UPDATE_CHECK=", "PULUMI_IGNORE_AMBIENT_PLUGINS=", "TMPDIR=", "TMP=", "TEMP="}
+	if overrides != "" {
 		drop = append(drop, "PULUMI_PLUGIN_DOWNLOAD_URL_OVERRIDES=")
 	}
 	var env []string
@@ -117,11 +140,13 @@ func (o options) resolveEnv(scratch string) []string {
 			env = append(env, kv)
 		}
 	}
-	env = append(env, "PULUMI_HOME="+scratch, "PULUMI_SKIP_UPDATE_CHECK=true", "PULUMI_IGNORE_AMBIENT_PLUGINS=true")
-	if o.overSpec != "" {
-		env = append(env, "PULUMI_PLUGIN_DOWNLOAD_URL_OVERRIDES="+o.overSpec)
+	tmp := filepath.Join(scratch, "tmp")
+	env = append(env, "PULUMI_HOME="+filepath.Join(scratch, "home"), "PULUMI_SKIP_UPDATE_CHECK=true",
+		"PULUMI_IGNORE_AMBIENT_PLUGINS=true", "TMPDIR="+tmp, "TMP="+tmp, "TEMP="+tmp)
+	if overrides != "" {
+		env = append(env, "PULUMI_PLUGIN_DOWNLOAD_URL_OVERRIDES="+overrides)
 	}
-	return env
+	return env, nil
 }
 
 // command builds one CLI invocation; run runs it.
@@ -183,19 +208,36 @@ func downloadURLs(logs []byte) map[string]string {
 	return out
 }
 
-// tail is the end of the CLI's human output (log lines dropped), for errors.
+// tail is the gist of the CLI's human output, for errors: its closing
+// "error:" lines and the line before them (the last attempt's cause), with
+// the JSON log records, retry notices and echoes of the cancellation left
+// out, so that a failed install does not put its whole retry log in the
+// error.
 func tail(stderr []byte) string {
-	var keep []string
+	var lines []string
 	for line := range bytes.Lines(stderr) {
-		if t := bytes.TrimSpace(line); len(t) > 0 && t[0] != '{' {
-			keep = append(keep, string(t))
+		// A log record can follow a human line that lacks its newline.
+		if i := bytes.Index(line, []byte(`{"time":`)); i >= 0 {
+			line = line[:i]
 		}
+		t := string(bytes.TrimSpace(line))
+		if t == "" || t[0] == '{' || strings.HasPrefix(t, "Will retry in ") || t == "context canceled" {
+			continue
+		}
+		if len(t) > maxTailLine {
+			t = t[:maxTailLine] + "…"
+		}
+		lines = append(lines, t)
 	}
-	if len(keep) > 8 {
-		keep = keep[len(keep)-8:]
+	keep := lines[max(0, len(lines)-3):]
+	if i := slices.IndexFunc(lines, func(l string) bool { return strings.HasPrefix(l, "error:") }); i >= 0 {
+		keep = lines[max(0, i-1):min(len(lines), i+3)]
 	}
 	if len(keep) == 0 {
 		return ""
 	}
 	return ": " + strings.Join(keep, "; ")
 }
+
+// maxTailLine bounds one line of the CLI's output in an error.
+const maxTailLine = 400
