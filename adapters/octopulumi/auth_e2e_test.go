@@ -6,8 +6,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/go-jose/go-jose/v4"
-
 	"github.com/octopulumi/octopulumi/pkg/auth"
 	"github.com/octopulumi/octopulumi/pkg/auth/authtest"
 )
@@ -23,14 +21,7 @@ type oidcWorld struct {
 
 func newOIDCWorld(t *testing.T) *oidcWorld {
 	t.Helper()
-	iss, err := authtest.NewIssuer(authtest.IssuerTLS(), authtest.TrailingSlash(), authtest.SigningAlgorithm(jose.ES256))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(iss.Close)
-	cloud := authtest.NewCloud()
-	t.Cleanup(cloud.Close)
-	cloud.TrustIssuer("acme", iss)
+	iss, cloud := authtest.Start(t, "acme")
 	pem := filepath.Join(t.TempDir(), "ca.pem")
 	if err := os.WriteFile(pem, iss.CertPEM(), 0o600); err != nil {
 		t.Fatal(err)

@@ -1,14 +1,10 @@
 package step_test
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"strings"
-	"sync"
 	"testing"
-
-	"github.com/go-jose/go-jose/v4"
 
 	"github.com/octopulumi/octopulumi/pkg/auth"
 	"github.com/octopulumi/octopulumi/pkg/auth/authtest"
@@ -18,23 +14,6 @@ import (
 
 const org = "acme"
 
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
-
 type oidcFakes struct {
 	iss   *authtest.Issuer
 	cloud *authtest.Cloud
@@ -42,18 +21,11 @@ type oidcFakes struct {
 
 func newOIDCFakes(t *testing.T) *oidcFakes {
 	t.Helper()
-	iss, err := authtest.NewIssuer(authtest.IssuerTLS(), authtest.TrailingSlash(), authtest.SigningAlgorithm(jose.ES256))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(iss.Close)
-	cloud := authtest.NewCloud()
-	t.Cleanup(cloud.Close)
-	cloud.TrustIssuer(org, iss, authtest.Policy{Subject: "space:default:project:web-shop:*"})
+	iss, cloud := authtest.Start(t, org, authtest.Policy{Subject: "space:default:project:web-shop:*"})
 	return &oidcFakes{iss: iss, cloud: cloud}
 }
 
-func (f *oidcFakes) login(t *testing.T, vars []octoenv.Variable, out *syncBuffer) (*auth.Credentials, error) {
+func (f *oidcFakes) login(t *testing.T, vars []octoenv.Variable, out *strings.Builder) (*auth.Credentials, error) {
 	t.Helper()
 	v, err := octoenv.Merge(nil, vars)
 	if err != nil {
@@ -78,7 +50,7 @@ func TestLoginOIDCExchangesAndMasks(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	out := &syncBuffer{}
+	out := &strings.Builder{}
 	creds, err := f.login(t, []octoenv.Variable{
 		{Name: "Pulumi.Account.OpenIdConnect.Jwt", Value: jwt, Sensitive: true},
 		{Name: step.VarOIDCAccount, Value: "Pulumi.Account"},
@@ -118,7 +90,7 @@ func TestLoginOIDCExplainsDefaultAudience(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, err = f.login(t, []octoenv.Variable{{Name: octoenv.VarOIDCToken, Value: jwt, Sensitive: true}}, &syncBuffer{})
+	_, err = f.login(t, []octoenv.Variable{{Name: octoenv.VarOIDCToken, Value: jwt, Sensitive: true}}, &strings.Builder{})
 	var ce *auth.CheckError
 	if !errors.As(err, &ce) {
 		t.Fatalf("err = %v, want a *auth.CheckError from the pre-flight", err)
@@ -137,7 +109,7 @@ func TestLoginOIDCExplainsDefaultAudience(t *testing.T) {
 func TestLoginNeedsAToken(t *testing.T) {
 	t.Parallel()
 	f := newOIDCFakes(t)
-	_, err := f.login(t, nil, &syncBuffer{})
+	_, err := f.login(t, nil, &strings.Builder{})
 	if err == nil || !strings.Contains(err.Error(), octoenv.VarAccessToken) {
 		t.Fatalf("err = %v, want one naming %s", err, octoenv.VarAccessToken)
 	}
@@ -149,7 +121,7 @@ func TestLoginRejectsBadTokenType(t *testing.T) {
 	_, err := f.login(t, []octoenv.Variable{
 		{Name: octoenv.VarOIDCToken, Value: "x.y.z", Sensitive: true},
 		{Name: step.VarOIDCTokenType, Value: "superuser"},
-	}, &syncBuffer{})
+	}, &strings.Builder{})
 	if err == nil || !strings.Contains(err.Error(), step.VarOIDCTokenType) {
 		t.Fatalf("err = %v, want one naming %s", err, step.VarOIDCTokenType)
 	}

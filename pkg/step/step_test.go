@@ -47,47 +47,37 @@ func TestPrepareNeedsAProgram(t *testing.T) {
 	}
 }
 
+// The stack for a self-managed backend: organization "organization", the
+// program's project, the environment. A script step exports every variable
+// it hands over, set or not: blank ones count as unset, not as overrides.
 func TestPrepareDerivesStackForSelfManagedBackend(t *testing.T) {
 	t.Parallel()
-	bed := testbed.New(t)
-	s, err := step.Prepare(context.Background(), step.Config{
-		Program:    bed.Program(t, "two-files"),
-		Vars:       vars(t),
-		Backend:    bed.Backend,
-		Pulumi:     bed.Tools.Pulumi,
-		PulumiHome: bed.Home,
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
-	if s.Stack != "organization/two-files/staging" {
-		t.Errorf("stack %q, want organization/two-files/staging", s.Stack)
-	}
-}
-
-// A script step exports every variable it hands over, set or not; blank
-// ones must count as unset, not override the defaults.
-func TestPrepareTreatsBlankVariablesAsUnset(t *testing.T) {
-	t.Parallel()
-	bed := testbed.New(t)
-	s, err := step.Prepare(context.Background(), step.Config{
-		Program: bed.Program(t, "two-files"),
-		Vars: vars(t,
-			octoenv.Variable{Name: octoenv.VarOrganization, Value: ""},
-			octoenv.Variable{Name: octoenv.VarProject, Value: " "},
-			octoenv.Variable{Name: octoenv.VarStack, Value: ""},
-		),
-		Backend:    bed.Backend,
-		Pulumi:     bed.Tools.Pulumi,
-		PulumiHome: bed.Home,
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
-	if s.Stack != "organization/two-files/staging" {
-		t.Errorf("stack %q, want organization/two-files/staging", s.Stack)
+	for name, extra := range map[string][]octoenv.Variable{
+		"unset": nil,
+		"blank": {
+			{Name: octoenv.VarOrganization, Value: ""},
+			{Name: octoenv.VarProject, Value: " "},
+			{Name: octoenv.VarStack, Value: ""},
+		},
+	} {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			bed := testbed.New(t)
+			s, err := step.Prepare(context.Background(), step.Config{
+				Program:    bed.Program(t, "two-files"),
+				Vars:       vars(t, extra...),
+				Backend:    bed.Backend,
+				Pulumi:     bed.Tools.Pulumi,
+				PulumiHome: bed.Home,
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer s.Close()
+			if s.Stack != "organization/two-files/staging" {
+				t.Errorf("stack %q, want organization/two-files/staging", s.Stack)
+			}
+		})
 	}
 }
 
