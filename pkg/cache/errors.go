@@ -3,6 +3,7 @@ package cache
 import (
 	"errors"
 	"fmt"
+	"io/fs"
 )
 
 // Sentinels for expected outcomes; test with errors.Is.
@@ -15,6 +16,9 @@ var (
 	// ErrNotInBundle matches a [MissingError]: a manifest plugin is not in
 	// the bundle or folder being restored.
 	ErrNotInBundle = errors.New("plugin not in bundle")
+	// ErrNoCache matches a [NoCacheError]: the folder to inspect is not
+	// there.
+	ErrNoCache = errors.New("no plugin cache")
 )
 
 // ManifestError is a manifest (or a bundle index) that fails validation.
@@ -69,3 +73,25 @@ func (e *MissingError) Error() string {
 
 // Is makes errors.Is(err, ErrNotInBundle) true.
 func (e *MissingError) Is(target error) bool { return target == ErrNotInBundle }
+
+// NoCacheError is a PULUMI_HOME (or shared cache folder) that does not
+// exist, or that holds no plugins folder, so there is nothing to inspect.
+type NoCacheError struct {
+	Home string
+	// Plugins is true when Home exists but its plugins folder does not.
+	Plugins bool
+}
+
+// Error names the folder and what is missing.
+func (e *NoCacheError) Error() string {
+	if e.Plugins {
+		return fmt.Sprintf("%s holds no plugins folder: no plugin was ever installed there (is it the right PULUMI_HOME?)", e.Home)
+	}
+	return fmt.Sprintf("%s does not exist: give the PULUMI_HOME or shared cache folder that holds the plugins", e.Home)
+}
+
+// Is makes errors.Is(err, ErrNoCache) and errors.Is(err, fs.ErrNotExist)
+// true.
+func (e *NoCacheError) Is(target error) bool {
+	return target == ErrNoCache || target == fs.ErrNotExist
+}

@@ -156,9 +156,9 @@ func wantInstalled(t *testing.T, f *fixture, home string) {
 			t.Fatalf("%s left in %s", n, home)
 		}
 	}
-	probs, err := Verify(context.Background(), home, VerifyContents())
-	if err != nil || len(probs) != 0 {
-		t.Fatalf("Verify = %v, %v; want no problems", probs, err)
+	r, err := Verify(context.Background(), home, VerifyContents())
+	if err != nil || len(r.Problems) != 0 || len(r.Verified) != len(f.manifest.Plugins) {
+		t.Fatalf("Verify = %+v, %v; want every plugin verified, no problems", r, err)
 	}
 	out := pulumi(t, f.bed, home, envWithHome(f.bed, home), "plugin", "ls", "--json")
 	if !strings.Contains(out, `"localfile"`) {

@@ -152,9 +152,9 @@ func TestKilledRestoreIsDetectedAndRepaired(t *testing.T) {
 		if out := pulumi(t, f.bed, home, envWithHome(f.bed, home), "plugin", "ls", "--json"); strings.Contains(out, "localfile") {
 			t.Fatalf("the CLI trusts a killed restore: %s", out)
 		}
-		probs, err := Verify(ctx, home)
-		if err != nil || len(probs) != 1 || !strings.Contains(probs[0].Reason, "interrupted") {
-			t.Fatalf("Verify = %v, %v; want the interrupted install reported", probs, err)
+		vr, err := Verify(ctx, home)
+		if err != nil || len(vr.Problems) != 1 || !strings.Contains(vr.Problems[0].Reason, "interrupted") {
+			t.Fatalf("Verify = %+v, %v; want the interrupted install reported", vr, err)
 		}
 		r, err := Restore(ctx, src, home)
 		if err != nil || len(r.Installed) != 1 {
@@ -235,8 +235,8 @@ func TestConcurrentPulumiPluginInstall(t *testing.T) {
 		if err != nil || len(missing) != 0 {
 			t.Fatalf("Check = %v, %v", missing, err)
 		}
-		if probs, err := Verify(ctx, home, VerifyContents()); err != nil || len(probs) != 0 {
-			t.Fatalf("Verify = %v, %v", probs, err)
+		if vr, err := Verify(ctx, home, VerifyContents()); err != nil || len(vr.Problems) != 0 || len(vr.Verified)+len(vr.Unrecorded) != 1 {
+			t.Fatalf("Verify = %+v, %v; want the plugin sound", vr, err)
 		}
 	}
 }

@@ -143,20 +143,23 @@ func TestVerifyFindsAndRepairsDamage(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	probs, err := Verify(ctx, home)
-	if err != nil || len(probs) != 1 || probs[0].Plugin != "resource-tiny-v1.1.0" || !strings.Contains(probs[0].Reason, "truncated") {
-		t.Fatalf("Verify = %v, %v; want the truncated 1.1.0", probs, err)
+	r, err := Verify(ctx, home)
+	if err != nil || len(r.Problems) != 1 || r.Problems[0].Plugin != "resource-tiny-v1.1.0" || !strings.Contains(r.Problems[0].Reason, "truncated") {
+		t.Fatalf("Verify = %+v, %v; want the truncated 1.1.0", r, err)
 	}
-	probs, err = Verify(ctx, home, VerifyContents(), Repair())
-	if err != nil || len(probs) != 2 || probs[0].Plugin != "resource-tiny-v1.0.0" || !strings.Contains(probs[0].Reason, "SHA-256") || !probs[1].Repaired {
-		t.Fatalf("Verify(contents, repair) = %v, %v", probs, err)
+	r, err = Verify(ctx, home, VerifyContents(), Repair())
+	if err != nil || len(r.Problems) != 2 || r.Problems[0].Plugin != "resource-tiny-v1.0.0" || !strings.Contains(r.Problems[0].Reason, "SHA-256") || !r.Problems[1].Repaired {
+		t.Fatalf("Verify(contents, repair) = %+v, %v", r, err)
+	}
+	if len(r.Verified) != 1 || r.Verified[0] != "resource-tiny-v1.2.0" || len(r.Unrecorded) != 0 {
+		t.Fatalf("Verify(contents) verified %v, unrecorded %v; want the sound 1.2.0 verified", r.Verified, r.Unrecorded)
 	}
 	missing, err := Check(home, m)
 	if err != nil || len(missing) != 2 {
 		t.Fatalf("Check after repair = %v, %v; want the two repaired plugins missing", missing, err)
 	}
-	if probs, err := Verify(ctx, home, VerifyContents()); err != nil || len(probs) != 0 {
-		t.Fatalf("Verify after repair = %v, %v", probs, err)
+	if r, err := Verify(ctx, home, VerifyContents()); err != nil || len(r.Problems) != 0 {
+		t.Fatalf("Verify after repair = %+v, %v", r, err)
 	}
 	if r, err := Restore(ctx, bundle, home); err != nil || len(r.Installed) != 2 || len(r.Present) != 1 {
 		t.Fatalf("Restore after repair = %+v, %v", r, err)

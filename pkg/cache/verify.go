@@ -75,33 +75,64 @@ func binaryOK(dir, binary string) (string, bool) {
 	return "", true
 }
 
+// VerifyReport is what [Verify] found.
+type VerifyReport struct {
+	// Problems are the broken entries.
+	Problems []Problem
+	// Verified are the entries whose files match the record octopulumi
+	// wrote when it installed them (by SHA-256 with [VerifyContents], else
+	// by type, size and mode).
+	Verified []string
+	// Unrecorded are the entries installed without octopulumi (by `pulumi
+	// plugin install` or a Pulumi run), so there is no record to check their
+	// files against: only their executable was checked.
+	Unrecorded []string
+}
+
 // Verify inspects every plugin in the PULUMI_HOME (or shared cache) home,
 // each under its lock so that installs in progress are not mistaken for
 // damage, and reports entries that an interrupted install left behind,
 // whose executable is missing, or whose files no longer match the record
 // written when octopulumi installed them (sizes; SHA-256 too with
 // [VerifyContents]). With [Repair] it deletes them, with the CLI's protocol.
-func Verify(ctx context.Context, home string, opts ...Option) ([]Problem, error) {
+// A home, or a plugins folder in it, that does not exist is a
+// [NoCacheError].
+func Verify(ctx context.Context, home string, opts ...Option) (*VerifyReport, error) {
 	o, err := apply(opts)
 	if err != nil {
 		return nil, err
 	}
 	st := storeOf(home)
+	if info, err := os.Stat(st.root); err != nil || !info.IsDir() {
+		if info, herr := os.Stat(home); herr != nil || !info.IsDir() {
+			return nil, &NoCacheError{Home: home}
+		}
+		if err == nil || errors.Is(err, fs.ErrNotExist) {
+			return nil, &NoCacheError{Home: home, Plugins: true}
+		}
+		return nil, fmt.Errorf("verify plugins in %s: %w", home, err)
+	}
 	keys, err := entryKeys(st)
 	if err != nil {
 		return nil, err
 	}
-	var problems []Problem
+	r := &VerifyReport{}
 	for _, key := range keys {
-		prob, err := o.verifyEntry(ctx, st, key)
-		if err != nil {
-			return problems, err
-		}
+		state, prob, err := o.verifyEntry(ctx, st, key)
 		if prob != nil {
-			problems = append(problems, *prob)
+			r.Problems = append(r.Problems, *prob)
+		}
+		if err != nil {
+			return r, err
+		}
+		switch state {
+		case entryVerified:
+			r.Verified = append(r.Verified, key)
+		case entryUnrecorded:
+			r.Unrecorded = append(r.Unrecorded, key)
 		}
 	}
-	return problems, nil
+	return r, nil
 }
 
 // entryKeys lists the plugin folders of st, and those only a .partial
@@ -125,42 +156,54 @@ func entryKeys(st store) ([]string, error) {
 	return keys, nil
 }
 
-func (o options) verifyEntry(ctx context.Context, st store, key string) (_ *Problem, err error) {
+// entryState is what verifyEntry could say of a sound entry.
+type entryState int
+
+const (
+	entryGone       entryState = iota // not there (any more), or broken
+	entryVerified                     // matches its record
+	entryUnrecorded                   // sound executable, no record to check the rest
+)
+
+func (o options) verifyEntry(ctx context.Context, st store, key string) (_ entryState, _ *Problem, err error) {
 	p, err := st.lockOpt(ctx, key, false)
 	if err != nil {
-		return nil, err
+		return entryGone, nil, err
 	}
 	defer func() { err = errors.Join(err, p.close()) }()
 	dir := st.dir(key)
-	reason := ""
+	reason, state := "", entryGone
 	if _, err := os.Stat(dir + partialSuffix); err == nil {
 		reason = "an install was interrupted (" + key + partialSuffix + " left behind); Pulumi ignores it"
 	} else if info, err := os.Stat(dir); err != nil || !info.IsDir() {
-		return nil, nil
+		return entryGone, nil, nil
 	} else if why, ok := binaryOK(dir, "pulumi-"+strings.SplitN(key, "-", 2)[0]+"-"+pluginName(key)); !ok {
 		reason = why
 	} else if rec, err := readRecord(dir); err == nil {
+		state = entryVerified
 		if err := checkDir(key, dir, rec.Files, o.deep); err != nil {
 			var ie *IntegrityError
 			if !errors.As(err, &ie) {
-				return nil, err
+				return entryGone, nil, err
 			}
 			reason = ie.File + ": " + ie.Reason
 		}
-	} else if !errors.Is(err, fs.ErrNotExist) {
+	} else if errors.Is(err, fs.ErrNotExist) {
+		state = entryUnrecorded
+	} else {
 		reason = "unreadable octopulumi record: " + err.Error()
 	}
 	if reason == "" {
-		return nil, nil
+		return state, nil, nil
 	}
 	prob := &Problem{Plugin: key, Reason: reason}
 	if o.repair {
 		if err := p.remove(); err != nil {
-			return prob, fmt.Errorf("repair plugin %s: %w", key, err)
+			return entryGone, prob, fmt.Errorf("repair plugin %s: %w", key, err)
 		}
 		prob.Repaired = true
 	}
-	return prob, nil
+	return entryGone, prob, nil
 }
 
 func pluginName(key string) string {

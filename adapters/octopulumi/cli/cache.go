@@ -31,7 +31,7 @@ func (f *cacheFlags) addHome(cmd *cobra.Command, a *app) {
 }
 
 func (f *cacheFlags) addDownload(cmd *cobra.Command, a *app) {
-	cmd.Flags().StringVar(&f.server, "server", "", "download every plugin from this mirror base URL, as `pulumi plugin install --server` does")
+	cmd.Flags().StringVar(&f.server, "server", "", "download every plugin from this mirror base URL (<URL>/<plugin tarball>), as pulumi plugin install --server does")
 	cmd.Flags().StringVar(&f.overrides, "download-overrides", a.getenv("PULUMI_PLUGIN_DOWNLOAD_URL_OVERRIDES"), "download URL overrides, regexp=URL,... (default $PULUMI_PLUGIN_DOWNLOAD_URL_OVERRIDES)")
 	cmd.Flags().StringVar(&f.platform, "platform", "", "the platform of the plugins, e.g. linux-amd64 (default: this machine's)")
 }
@@ -220,31 +220,20 @@ func newCacheVerifyCmd(a *app) *cobra.Command {
 			if repair {
 				opts = append(opts, cache.Repair())
 			}
-			probs, err := cache.Verify(cmd.Context(), home, opts...)
-			if err != nil {
-				return err
-			}
-			for _, p := range probs {
-				fmt.Fprintf(a.io.Out, "broken: %s\n", p)
-			}
-			var missing []cache.Plugin
 			m, err := f.givenManifest(cmd)
 			if err != nil {
 				return err
 			}
-			if m != nil {
-				if missing, err = cache.Check(home, m); err != nil {
-					return err
-				}
-				for _, p := range missing {
-					fmt.Fprintf(a.io.Out, "would download: %s\n", p)
-				}
+			r, err := cache.Verify(cmd.Context(), home, opts...)
+			var nc *cache.NoCacheError
+			if errors.As(err, &nc) && nc.Plugins && m != nil {
+				// An empty PULUMI_HOME: what matters is what Pulumi would download.
+				r, err = &cache.VerifyReport{}, nil
 			}
-			if len(missing) > 0 || (len(probs) > 0 && !repair) {
-				return fmt.Errorf("%s: %d broken plugin(s), %d missing", home, len(probs), len(missing))
+			if err != nil {
+				return err
 			}
-			fmt.Fprintf(a.io.Out, "octopulumi: %s is in order\n", home)
-			return nil
+			return reportVerify(a, home, r, m, contents, repair)
 		},
 	}
 	cmd.Flags().BoolVar(&contents, "contents", false, "hash every file against the record made when it was restored")
@@ -252,6 +241,44 @@ func newCacheVerifyCmd(a *app) *cobra.Command {
 	f.addManifest(cmd)
 	f.addHome(cmd, a)
 	return cmd
+}
+
+// reportVerify prints what verify found and fails when a run would still
+// download a plugin or meet a broken one.
+func reportVerify(a *app, home string, r *cache.VerifyReport, m *cache.Manifest, contents, repair bool) error {
+	for _, p := range r.Problems {
+		fmt.Fprintf(a.io.Out, "broken: %s\n", p)
+	}
+	for _, k := range r.Unrecorded {
+		fmt.Fprintf(a.io.Out, "not verifiable (no octopulumi record; installed by Pulumi itself, only its executable was checked): %s\n", k)
+	}
+	var missing []cache.Plugin
+	if m != nil {
+		var err error
+		if missing, err = cache.Check(home, m); err != nil {
+			return err
+		}
+		for _, p := range missing {
+			fmt.Fprintf(a.io.Out, "would download: %s\n", p)
+		}
+	}
+	var fails []string
+	if len(r.Problems) > 0 && !repair {
+		fails = append(fails, fmt.Sprintf("%d broken plugin(s): run again with --repair to delete them, so that the next restore or install redoes them", len(r.Problems)))
+	}
+	if len(missing) > 0 {
+		fails = append(fails, fmt.Sprintf("%d plugin(s) of the manifest missing, which Pulumi would download: restore them with octopulumi cache restore", len(missing)))
+	}
+	if len(fails) > 0 {
+		return fmt.Errorf("%s: %s", home, strings.Join(fails, "; "))
+	}
+	how := "sizes"
+	if contents {
+		how = "SHA-256"
+	}
+	fmt.Fprintf(a.io.Out, "octopulumi: %s is in order: %d plugin(s) match their record (%s), %d not verifiable, %d repaired\n",
+		home, len(r.Verified), how, len(r.Unrecorded), len(r.Problems))
+	return nil
 }
 
 func newCachePruneCmd(a *app) *cobra.Command {
@@ -342,7 +369,9 @@ func newCacheDockerfileCmd(a *app) *cobra.Command {
 	}
 	f.addManifest(cmd)
 	f.addDownload(cmd, a)
-	cmd.Flags().Lookup("platform").DefValue = "linux-amd64"
+	// The image's platform, not this machine's: one default, shown once.
+	pf := cmd.Flags().Lookup("platform")
+	pf.DefValue, pf.Usage = "linux-amd64", "the image's platform, e.g. linux-arm64"
 	cmd.Flags().StringVar(&image, "image", "pulumi/pulumi", "the base image repository")
 	cmd.Flags().StringVar(&version, "pulumi-version", "", "the CLI version to pin the image to (default: the manifest's)")
 	cmd.Flags().StringVar(&home, "pulumi-home", "/opt/pulumi", "the image's PULUMI_HOME")

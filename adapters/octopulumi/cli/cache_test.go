@@ -1,0 +1,96 @@
+package cli
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// runCLI runs octopulumi with args and returns its exit code, stdout and
+// stderr.
+func runCLI(t *testing.T, args ...string) (int, string, string) {
+	t.Helper()
+	var out, errOut bytes.Buffer
+	code := Main(context.Background(), args, IO{In: strings.NewReader(""), Out: &out, Err: &errOut, Environ: []string{"HOME=" + t.TempDir()}})
+	return code, out.String(), errOut.String()
+}
+
+// fakePlugin installs an executable named as Pulumi names a resource
+// plugin, without an octopulumi record, as `pulumi plugin install` leaves it
+// (binary false: a folder whose executable is missing).
+func fakePlugin(t *testing.T, home, name string, binary bool) {
+	t.Helper()
+	dir := filepath.Join(home, "plugins", "resource-"+name+"-v1.0.0")
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if binary {
+		if err := os.WriteFile(filepath.Join(dir, "pulumi-resource-"+name), []byte("#!/bin/sh\n"), 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+func TestCacheVerify(t *testing.T) {
+	t.Parallel()
+	root := t.TempDir()
+	unrecorded := filepath.Join(root, "unrecorded")
+	fakePlugin(t, unrecorded, "tiny", true)
+	broken := filepath.Join(root, "broken")
+	fakePlugin(t, broken, "tiny", false)
+	tests := []struct {
+		name    string
+		args    []string
+		code    int
+		out     string // wanted in stdout
+		errOut  string // wanted in stderr
+		notOut  string // not wanted in stdout
+		notErrs string // not wanted in stderr
+	}{
+		{"no such home", []string{"--pulumi-home", filepath.Join(root, "nonexistent", "home")}, 1, "", "does not exist", "in order", ""},
+		{"home without plugins", []string{"--pulumi-home", root}, 1, "", "no plugins folder", "in order", ""},
+		{"unrecorded plugin is not claimed hashed", []string{"--pulumi-home", unrecorded, "--contents"}, 0,
+			"not verifiable (no octopulumi record", "", "1 plugin(s) match", ""},
+		{"broken plugin suggests --repair", []string{"--pulumi-home", broken}, 1, "broken: resource-tiny-v1.0.0", "--repair", "in order", ""},
+		{"repair", []string{"--pulumi-home", broken, "--repair"}, 0, "deleted", "", "", "error"},
+	}
+	for _, tt := range tests {
+		// Not parallel: the repair case changes the broken home, last.
+		t.Run(tt.name, func(t *testing.T) {
+			code, out, errOut := runCLI(t, append([]string{"cache", "verify"}, tt.args...)...)
+			if code != tt.code || !strings.Contains(out, tt.out) || !strings.Contains(errOut, tt.errOut) ||
+				(tt.notOut != "" && strings.Contains(out, tt.notOut)) || (tt.notErrs != "" && strings.Contains(errOut, tt.notErrs)) {
+				t.Errorf("exit %d, want %d\nstdout:\n%s\nstderr:\n%s", code, tt.code, out, errOut)
+			}
+		})
+	}
+}
+
+func TestCacheHelp(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		cmd, flag, want string
+	}{
+		{"manifest", "--server", "--server string"},
+		{"bundle", "--server", "--server string"},
+		{"dockerfile", "--platform", `(default "linux-amd64")`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.cmd, func(t *testing.T) {
+			t.Parallel()
+			_, out, _ := runCLI(t, "cache", tt.cmd, "--help")
+			var line string
+			for l := range strings.Lines(out) {
+				if strings.Contains(l, tt.flag+" ") {
+					line = l
+				}
+			}
+			if !strings.Contains(line, tt.want) || strings.Count(line, "default") > 1 {
+				t.Fatalf("help line of %s %s = %q; want %q and at most one default", tt.cmd, tt.flag, line, tt.want)
+			}
+		})
+	}
+}
