@@ -26,6 +26,14 @@ type event struct {
 
 type key struct{ pkg, test string }
 
+type timing struct {
+	key
+	elapsed float64
+}
+
+// slowest is how many of the slowest tests the summary lists.
+const slowest = 10
+
 func main() {
 	code, err := summarize(os.Stdin, os.Stdout)
 	if err != nil {
@@ -37,6 +45,7 @@ func main() {
 
 func summarize(r io.Reader, w io.Writer) (int, error) {
 	output := map[key][]string{}
+	var timings []timing
 	reasons := map[key]string{}
 	var passed, failed, skipped []key
 	var pkgFailed []string
@@ -73,6 +82,9 @@ func summarize(r io.Reader, w io.Writer) (int, error) {
 			switch ev.Action {
 			case "pass":
 				passed = append(passed, k)
+				if !strings.Contains(ev.Test, "/") {
+					timings = append(timings, timing{k, ev.Elapsed})
+				}
 			case "fail":
 				failed = append(failed, k)
 				fmt.Fprintf(w, "--- FAIL %s %s\n%s", ev.Package, ev.Test, indent(output[k]))
@@ -89,6 +101,15 @@ func summarize(r io.Reader, w io.Writer) (int, error) {
 	sort.Slice(skipped, func(i, j int) bool { return skipped[i].pkg+skipped[i].test < skipped[j].pkg+skipped[j].test })
 	for _, k := range skipped {
 		fmt.Fprintf(w, "--- SKIP %s %s: %s\n", k.pkg, k.test, reasons[k])
+	}
+	// The slowest tests are the end-to-end ones: seeing them here shows
+	// they ran.
+	sort.SliceStable(timings, func(i, j int) bool { return timings[i].elapsed > timings[j].elapsed })
+	if len(timings) > 0 {
+		fmt.Fprintln(w, "slowest tests:")
+		for _, t := range timings[:min(len(timings), slowest)] {
+			fmt.Fprintf(w, "  %6.2fs %s %s\n", t.elapsed, t.pkg, t.test)
+		}
 	}
 	fmt.Fprintf(w, "%d passed, %d failed, %d skipped\n", len(passed), len(failed), len(skipped))
 	switch {

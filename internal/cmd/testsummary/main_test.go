@@ -28,6 +28,7 @@ func TestSummarize(t *testing.T) {
 	}
 	for _, want := range []string{
 		"1 passed, 1 failed, 1 skipped\n",
+		"slowest tests:\n    0.10s p TestA\n",
 		"--- SKIP p TestB: b_test.go:9: toolchain missing: run make toolchain",
 		"--- FAIL p TestC\n    " + "    c_test.go:3: boom",
 		"# p [build failed]",
