@@ -76,7 +76,7 @@
 // are blinded in engine events, so [Result.Outputs] flags them without a
 // value; [Runner.Outputs] reads them in clear from `stack export
 // --show-secrets`, in one process, and keeps them flagged ([Output] prints
-// "[secret]"). Note that `config set-all` receives values as arguments, so
-// a secret config value is visible in the process list of the worker for
-// the instant that process runs.
+// "[secret]"). A secret config value is never a command-line argument, which
+// other processes on a worker can read: [Runner.SetConfig] hands each one to
+// `pulumi config set --secret` on stdin.
 package runner

@@ -11,6 +11,8 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
+	"strings"
 	"sync"
 	"syscall"
 	"time"
@@ -37,6 +39,8 @@ type invocation struct {
 	// exits with "stack not found", so the task log shows no error for
 	// what is a normal first deployment.
 	mayBeMissing bool
+	// stdin is the process's standard input (a secret config value).
+	stdin string
 }
 
 // output is what a finished process left.
@@ -52,8 +56,14 @@ const stderrTail = 8 << 10
 // command builds the *exec.Cmd for inv: no I/O, so tests can assert its
 // arguments and environment.
 func (r *Runner) command(ctx context.Context, inv invocation) *exec.Cmd {
+	// The global flags go before a "--" that ends the flags (a config key
+	// that may start with '-').
 	args := append([]string{}, inv.args...)
-	args = append(args, "--non-interactive", "--color=never")
+	end := slices.Index(args, "--")
+	if end < 0 {
+		end = len(args)
+	}
+	args = slices.Insert(args, end, "--non-interactive", "--color=never")
 	cmd := exec.CommandContext(ctx, r.opts.pulumi, args...)
 	cmd.Dir = r.dir
 	cmd.Env = r.opts.environ(r.opts.parentEnv(), inv.env)
@@ -111,6 +121,9 @@ func (r *Runner) run(ctx context.Context, inv invocation, onEvent func(apitype.E
 		cmd.Stdout = releasingWriter{w: stdoutW, held: held}
 	}
 	cmd.Stderr = stderrW
+	if inv.stdin != "" {
+		cmd.Stdin = strings.NewReader(inv.stdin)
+	}
 
 	start := time.Now()
 	// The arguments may hold secret config values (config set-all).

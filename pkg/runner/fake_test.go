@@ -205,3 +205,46 @@ func TestMissingStackIsNoErrorInTheLog(t *testing.T) {
 		})
 	}
 }
+
+// TestSecretConfigNeverOnCommandLine: other processes on a worker can read
+// a process's arguments; a secret config value travels on stdin.
+func TestSecretConfigNeverOnCommandLine(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	// Records each call's arguments, then its stdin.
+	fake := filepath.Join(dir, "pulumi")
+	script := "#!/bin/sh\n{ printf 'ARGS %s\\nSTDIN ' \"$*\"; cat; echo; } >> " + filepath.Join(dir, "calls") + "\n"
+	if err := os.WriteFile(fake, []byte(script), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	r := testRunner(t, nil, WithPulumi(fake))
+	err := r.SetConfig(context.Background(), "org/p/dev", []ConfigValue{
+		{Key: "app:region", Value: "eu-west-1"},
+		{Key: "app:db.password", Value: "zz-db-secret", Secret: true, Path: true},
+		{Key: "app:token", Value: "zz-token-secret", Secret: true},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw, err := os.ReadFile(filepath.Join(dir, "calls"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	calls := string(raw)
+	for _, line := range strings.Split(calls, "\n") {
+		if strings.HasPrefix(line, "ARGS ") && strings.Contains(line, "secret ") && strings.Contains(line, "zz-") {
+			t.Errorf("a secret is on a command line: %s", line)
+		}
+	}
+	for _, want := range []string{
+		"ARGS config set-all --stack org/p/dev --plaintext app:region=eu-west-1",
+		"ARGS config set --secret --stack org/p/dev --path --non-interactive --color=never -- app:db.password",
+		"STDIN zz-db-secret",
+		"ARGS config set --secret --stack org/p/dev --non-interactive --color=never -- app:token",
+		"STDIN zz-token-secret",
+	} {
+		if !strings.Contains(calls, want) {
+			t.Errorf("calls lack %q:\n%s", want, calls)
+		}
+	}
+}

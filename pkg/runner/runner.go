@@ -325,14 +325,18 @@ type ConfigValue struct {
 	Path bool
 }
 
-// SetConfig sets config values on stack with `pulumi config set-all`: one
-// process, or two when path and plain keys are mixed. Secret values are
+// SetConfig sets config values on stack. Plain values take one
+// `pulumi config set-all` process (two when path and plain keys are mixed);
+// each secret value takes a `pulumi config set --secret` process of its own
+// that reads the value from stdin, so that no secret is ever a command-line
+// argument, which other processes on the worker could read. (The CLI reads
+// a value from stdin without its trailing newline.) Secret values are
 // redacted from the log and errors from then on.
 func (r *Runner) SetConfig(ctx context.Context, stack string, values []ConfigValue) error {
 	if err := checkStack("config set-all", stack); err != nil {
 		return err
 	}
-	var plain, path []ConfigValue
+	var plain, path, secrets []ConfigValue
 	for _, v := range values {
 		if v.Key == "" {
 			return errors.New("runner: SetConfig: a config value has an empty key")
@@ -341,15 +345,17 @@ func (r *Runner) SetConfig(ctx context.Context, stack string, values []ConfigVal
 			// set-all takes key=value and splits at the first "=".
 			return fmt.Errorf("runner: SetConfig: config key %q contains \"=\", which Pulumi would split into another key and value; rename the key", v.Key)
 		}
-		if v.Secret {
+		switch {
+		case v.Secret:
 			r.redact.Add(v.Value)
-		}
-		if v.Path {
+			secrets = append(secrets, v)
+		case v.Path:
 			path = append(path, v)
-		} else {
+		default:
 			plain = append(plain, v)
 		}
 	}
+	var invs []invocation
 	for _, group := range []struct {
 		values []ConfigValue
 		path   bool
@@ -362,16 +368,23 @@ func (r *Runner) SetConfig(ctx context.Context, stack string, values []ConfigVal
 			args = append(args, "--path")
 		}
 		for _, v := range group.values {
-			flag := "--plaintext"
-			if v.Secret {
-				flag = "--secret"
-			}
-			args = append(args, flag, v.Key+"="+v.Value)
+			args = append(args, "--plaintext", v.Key+"="+v.Value)
 		}
+		invs = append(invs, invocation{args: args})
+	}
+	for _, v := range secrets {
+		args := []string{"config", "set", "--secret", "--stack", stack}
+		if v.Path {
+			args = append(args, "--path")
+		}
+		invs = append(invs, invocation{args: append(args, "--", v.Key), stdin: v.Value})
+	}
+	for _, inv := range invs {
 		// A caller may set config before the stack exists, to create it
 		// on ErrStackNotFound: that is no error for the log.
-		if _, err := r.run(ctx, invocation{args: args, mayBeMissing: true}, nil); err != nil {
-			return classify(stack, "config set-all", err, failure{})
+		inv.mayBeMissing = true
+		if _, err := r.run(ctx, inv, nil); err != nil {
+			return classify(stack, "config "+inv.args[1], err, failure{})
 		}
 	}
 	return nil
