@@ -229,3 +229,37 @@ func exportStack(t *testing.T, bed *testbed.Bed, dir, stack string) string {
 	}
 	return string(out)
 }
+
+// TestConfigFromVariablesDoesNotLinger: config from Octopus variables is set
+// on a per-run copy of the stack's config file, so the program folder keeps
+// its own (committed) config, and a later run without the variable gets the
+// committed value back — on a self-hosted worker the folder may persist.
+func TestConfigFromVariablesDoesNotLinger(t *testing.T) {
+	t.Parallel()
+	bed := testbed.New(t)
+	dir := bed.Program(t, "two-files")
+	stackFile := filepath.Join(dir, "Pulumi.staging.yaml")
+	if err := os.WriteFile(stackFile, []byte("config:\n  two-files:greeting: from-the-repo\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	first := filepath.Join(dir, "out", "first.txt")
+	for i, run := range []struct {
+		env  []string
+		want string
+	}{
+		{nil, "from-the-repo"},
+		{[]string{"OCTOPULUMI_VAR_Pulumi__Config__greeting=from-octopus"}, "from-octopus"},
+		{nil, "from-the-repo"},
+	} {
+		r := deploy(t, bed, dir, run.env)
+		if r.code != 0 {
+			t.Fatalf("deploy %d exited %d:\n%s\n%s", i+1, r.code, r.stdout, r.stderr)
+		}
+		if b, _ := os.ReadFile(first); string(b) != run.want {
+			t.Errorf("deploy %d: first.txt = %q, want %q", i+1, b, run.want)
+		}
+		if b, _ := os.ReadFile(stackFile); strings.Contains(string(b), "from-octopus") || !strings.Contains(string(b), "from-the-repo") {
+			t.Errorf("deploy %d changed the program's stack config file:\n%s", i+1, b)
+		}
+	}
+}

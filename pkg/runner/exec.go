@@ -63,7 +63,11 @@ func (r *Runner) command(ctx context.Context, inv invocation) *exec.Cmd {
 	if end < 0 {
 		end = len(args)
 	}
-	args = slices.Insert(args, end, "--non-interactive", "--color=never")
+	global := []string{"--non-interactive", "--color=never"}
+	if r.opts.configFile != "" && takesConfigFile(args[0]) {
+		global = append(global, "--config-file", r.opts.configFile)
+	}
+	args = slices.Insert(args, end, global...)
 	cmd := exec.CommandContext(ctx, r.opts.pulumi, args...)
 	cmd.Dir = r.dir
 	cmd.Env = r.opts.environ(r.opts.parentEnv(), inv.env)
@@ -73,6 +77,17 @@ func (r *Runner) command(ctx context.Context, inv invocation) *exec.Cmd {
 	cmd.Cancel = func() error { return cmd.Process.Signal(os.Interrupt) }
 	cmd.WaitDelay = r.opts.grace
 	return cmd
+}
+
+// takesConfigFile reports whether the pulumi command accepts
+// --config-file: the engine operations and config do; stack, install and
+// cancel refuse it.
+func takesConfigFile(command string) bool {
+	switch command {
+	case "up", "preview", "refresh", "destroy", "config":
+		return true
+	}
+	return false
 }
 
 // run starts inv, streams its human log to the log writer, hands each engine

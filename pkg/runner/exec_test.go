@@ -269,3 +269,29 @@ func TestRedactArgs(t *testing.T) {
 		t.Errorf("redacted args still hold the secret: %q", got)
 	}
 }
+
+func TestConfigFileOnlyWhereTheCLITakesIt(t *testing.T) {
+	t.Parallel()
+	r := testRunner(t, nil, WithConfigFile("/tmp/run/Pulumi.dev.yaml"))
+	for _, tc := range []struct {
+		args []string
+		want bool
+	}{
+		{[]string{"up", "--stack", "o/p/dev"}, true},
+		{[]string{"config", "set", "--secret", "--", "-odd:key"}, true},
+		{[]string{"stack", "init", "o/p/dev"}, false},
+		{[]string{"install"}, false},
+	} {
+		cmd := r.command(context.Background(), invocation{args: tc.args})
+		got := slices.Contains(cmd.Args, "--config-file")
+		if got != tc.want {
+			t.Errorf("%v: --config-file given %v, want %v (%v)", tc.args, got, tc.want, cmd.Args)
+		}
+		if i := slices.Index(cmd.Args, "--"); i >= 0 && slices.Index(cmd.Args, "--config-file") > i {
+			t.Errorf("%v: --config-file after --: %v", tc.args, cmd.Args)
+		}
+	}
+	if _, err := New(t.TempDir(), WithConfigFile("relative.yaml")); err == nil {
+		t.Error("WithConfigFile accepted a relative path")
+	}
+}

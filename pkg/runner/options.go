@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"time"
 )
 
@@ -31,6 +32,8 @@ type options struct {
 	// eventDrain bounds the wait for the end of the event log once pulumi
 	// has exited (see defaultEventDrain).
 	eventDrain time.Duration
+	// configFile is the stack config file every process uses, if set.
+	configFile string
 	// parentEnv is the environment inherited from (os.Environ); a field so
 	// tests see what would be inherited without touching the real one.
 	parentEnv func() []string
@@ -114,6 +117,20 @@ func WithParentEnv(environ []string) Option {
 	return func(o *options) error {
 		env := append([]string(nil), environ...)
 		o.parentEnv = func() []string { return env }
+		return nil
+	}
+}
+
+// WithConfigFile makes every pulumi process read and write the stack's
+// config in path (`--config-file`) instead of Pulumi.<stack>.yaml in the
+// project folder, so that setting config leaves the project folder as it
+// was: give a per-run copy of the stack's config file.
+func WithConfigFile(path string) Option {
+	return func(o *options) error {
+		if !filepath.IsAbs(path) {
+			return fmt.Errorf("runner: WithConfigFile: %q is not an absolute path", path)
+		}
+		o.configFile = path
 		return nil
 	}
 }

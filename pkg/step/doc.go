@@ -46,5 +46,7 @@
 // artifact is written redacted to a file of its own, readable only by the
 // step's user, and the Markdown summary names properties, never their
 // values. The plan file of an apply lives in a temporary folder removed
-// before the step ends.
+// before the step ends, and so does the per-run copy of the stack's config
+// file on which the Pulumi.Config.* variables are set: config from one run
+// never lingers in the program folder for the next.
 package step

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -87,9 +88,11 @@ type Session struct {
 	// their per-run folder.
 	Credentials *auth.Credentials
 
-	messages *octoenv.Writer
-	log      io.Writer
-	logger   *slog.Logger
+	// configDir holds the per-run copy of the stack's config file.
+	configDir string
+	messages  *octoenv.Writer
+	log       io.Writer
+	logger    *slog.Logger
 }
 
 // Prepare reads the variables into a context, logs in to the backend and
@@ -145,18 +148,28 @@ func Prepare(ctx context.Context, cfg Config) (*Session, error) {
 	for _, w := range creds.Warnings {
 		fmt.Fprintf(cfg.Log, "warning: %s\n", w)
 	}
-	r, err := newRunner(cfg, creds)
+	configDir, configFile, err := stackConfigCopy(cfg.Program, stack.Stack)
 	if err != nil {
 		creds.Close()
 		return nil, err
 	}
-	if err := restorePlugins(ctx, cfg, octx.Vars); err != nil {
+	cleanup := func() {
 		creds.Close()
+		os.RemoveAll(configDir)
+	}
+	cfg.Runner = append([]runner.Option{runner.WithConfigFile(configFile)}, cfg.Runner...)
+	r, err := newRunner(cfg, creds)
+	if err != nil {
+		cleanup()
+		return nil, err
+	}
+	if err := restorePlugins(ctx, cfg, octx.Vars); err != nil {
+		cleanup()
 		return nil, err
 	}
 	if cfg.Install == InstallAlways || cfg.Install == InstallAuto && runtime != "yaml" {
 		if err := r.Install(ctx); err != nil {
-			creds.Close()
+			cleanup()
 			return nil, fmt.Errorf("step: installing the %s program's dependencies (pulumi install): %w", runtime, err)
 		}
 	}
@@ -165,19 +178,55 @@ func Prepare(ctx context.Context, cfg Config) (*Session, error) {
 		Stack:       stack.String(),
 		Runner:      r,
 		Credentials: creds,
+		configDir:   configDir,
 		messages:    cfg.Messages,
 		log:         cfg.Log,
 		logger:      cfg.Logger,
 	}, nil
 }
 
-// Close removes the per-run credentials folder. It is safe to call more
-// than once.
+// Close removes the per-run credentials folder and the per-run copy of the
+// stack's config. It is safe to call more than once.
 func (s *Session) Close() error {
-	if s == nil || s.Credentials == nil {
+	if s == nil {
 		return nil
 	}
-	return s.Credentials.Close()
+	var errs []error
+	if s.configDir != "" {
+		errs = append(errs, os.RemoveAll(s.configDir))
+	}
+	if s.Credentials != nil {
+		errs = append(errs, s.Credentials.Close())
+	}
+	return errors.Join(errs...)
+}
+
+// stackConfigCopy makes a per-run copy of the stack's config file
+// (Pulumi.<stack>.yaml beside Pulumi.yaml, when the program has one) in a
+// new temporary folder. Config from Octopus variables is set there, so it
+// never lingers in the program folder for a later run to pick up, and the
+// program folder stays as it was.
+func stackConfigCopy(program, stack string) (dir, file string, err error) {
+	dir, err = os.MkdirTemp("", "octopulumi-config-")
+	if err != nil {
+		return "", "", fmt.Errorf("step: a folder for the stack config: %w", err)
+	}
+	file = filepath.Join(dir, "Pulumi."+stack+".yaml")
+	for _, name := range []string{"Pulumi." + stack + ".yaml", "Pulumi." + stack + ".yml"} {
+		raw, err := os.ReadFile(filepath.Join(program, name))
+		if errors.Is(err, fs.ErrNotExist) {
+			continue
+		}
+		if err == nil {
+			err = os.WriteFile(file, raw, 0o600)
+		}
+		if err != nil {
+			os.RemoveAll(dir)
+			return "", "", fmt.Errorf("step: copying the stack config %s: %w", name, err)
+		}
+		break
+	}
+	return dir, file, nil
 }
 
 // readProject reads the project's name and runtime from Pulumi.yaml.
