@@ -141,7 +141,8 @@ func (r *Runner) run(ctx context.Context, inv invocation, onEvent func(apitype.E
 	}
 
 	start := time.Now()
-	// The arguments may hold secret config values (config set-all).
+	// Redacted anyway: a config key or a caller-given argument may hold a
+	// secret.
 	logArgs := redactArgs(r.redact, cmd.Args[1:])
 	r.opts.logger.DebugContext(ctx, "pulumi", "args", logArgs, "dir", cmd.Dir)
 	if err := cmd.Start(); err != nil {
