@@ -52,8 +52,13 @@ func TestDemo(t *testing.T) {
 		if v, _ := vars["motdPath"].Get("value"); v != filepath.Join(work, "program", "out", "motd.txt") {
 			t.Errorf("run %d: motdPath = %q", i+1, v)
 		}
-		if s, _ := vars["greeting"].Get("sensitive"); s != "True" {
-			t.Errorf("run %d: the secret output greeting is not a sensitive variable", i+1)
+		for _, name := range []string{"greeting", "connection"} {
+			if s, _ := vars[name].Get("sensitive"); s != "True" {
+				t.Errorf("run %d: the output %s, secret or holding a secret, is not a sensitive variable", i+1, name)
+			}
+		}
+		if v, _ := vars["connection"].Get("value"); v != `{"password":"Hello from Octopus","user":"demo"}` {
+			t.Errorf("run %d: connection = %q", i+1, v)
 		}
 	}
 	if b, err := os.ReadFile(filepath.Join(work, "program", "out", "motd.txt")); err != nil || !strings.HasPrefix(string(b), "Hello from Octopus") {

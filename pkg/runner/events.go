@@ -205,17 +205,50 @@ func outputsOf(m map[string]any) Outputs {
 	return out
 }
 
+// outputOf reads one output. A secret anywhere inside it (an object with
+// one secret property, say) makes the whole output secret: publishing the
+// rest as plain text would publish the secret with it.
 func outputOf(v any) Output {
-	obj, ok := v.(map[string]any)
-	if !ok || obj[sigKey] != secretSig {
-		return Output{Value: v}
-	}
-	o := Output{Secret: true}
-	if pt, ok := obj["plaintext"].(string); ok {
-		var val any
-		if err := json.Unmarshal([]byte(pt), &val); err == nil {
-			o.Value = val
+	var secrets []string
+	val, secret := unwrapSecrets(v, &secrets)
+	return Output{Value: val, Secret: secret, secrets: secrets}
+}
+// unwrapSecrets replaces every serialized secret inside v by its plaintext
+// value (nil when blinded), appends the secret values' text to secrets, and
+// reports whether there was any.
+func unwrapSecrets(v any, secrets *[]string) (any, bool) {
+	switch v := v.(type) {
+	case map[string]any:
+		if v[sigKey] == secretSig {
+			var val any
+			if pt, ok := v["plaintext"].(string); ok {
+				if err := json.Unmarshal([]byte(pt), &val); err != nil {
+					val = nil
+				}
+				// A secret's plaintext may itself hold secrets' markers.
+				val, _ = unwrapSecrets(val, secrets)
+				*secrets = append(*secrets, Output{Value: val}.Text())
+			}
+			return val, true
 		}
+		out := make(map[string]any, len(v))
+		found := false
+		for k, e := range v {
+			var s bool
+			out[k], s = unwrapSecrets(e, secrets)
+			found = found || s
+		}
+		return out, found
+	case []any:
+		out := make([]any, len(v))
+		found := false
+		for i, e := range v {
+			var s bool
+			out[i], s = unwrapSecrets(e, secrets)
+			found = found || s
+		}
+		return out, found
+	default:
+		return v, false
 	}
-	return o
 }

@@ -109,8 +109,12 @@ type Output struct {
 	// Value is the output decoded from JSON (string, float64, bool, nil,
 	// []any or map[string]any); nil for a secret not read in clear.
 	Value any
-	// Secret marks a secret output: publish it only as sensitive.
+	// Secret marks a secret output, or one holding a secret: publish it
+	// only as sensitive.
 	Secret bool
+
+	// secrets are the secret values inside Value, for the redactor.
+	secrets []string
 }
 
 // String is the value, or "[secret]" for a secret one, so that an Output

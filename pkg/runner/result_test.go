@@ -131,3 +131,38 @@ func TestCheckFingerprint(t *testing.T) {
 		}
 	}
 }
+
+// A secret nested in an output makes the whole output secret; its value is
+// the plaintext, without the secret's wrapper.
+func TestOutputsWithNestedSecrets(t *testing.T) {
+	t.Parallel()
+	secret := func(plaintext string) map[string]any {
+		return map[string]any{sigKey: secretSig, "plaintext": plaintext}
+	}
+	blinded := map[string]any{sigKey: secretSig, "ciphertext": "[secret]"}
+	outs := outputsOf(map[string]any{
+		"plain":   "hello",
+		"top":     secret(`"s3cr3t"`),
+		"nested":  map[string]any{"user": "admin", "password": secret(`"hunter2"`)},
+		"list":    []any{"a", secret(`{"k":"v"}`)},
+		"blinded": map[string]any{"x": blinded},
+	})
+	for name, want := range map[string]struct {
+		secret bool
+		text   string
+	}{
+		"plain":   {false, "hello"},
+		"top":     {true, "s3cr3t"},
+		"nested":  {true, `{"password":"hunter2","user":"admin"}`},
+		"list":    {true, `["a",{"k":"v"}]`},
+		"blinded": {true, `{"x":null}`},
+	} {
+		o := outs[name]
+		if name == "nested" && (len(o.secrets) != 1 || o.secrets[0] != "hunter2") {
+			t.Errorf("nested: secrets for the redactor %q, want [hunter2]", o.secrets)
+		}
+		if o.Secret != want.secret || o.Text() != want.text {
+			t.Errorf("%s: secret %v, text %s; want %v, %s", name, o.Secret, o.Text(), want.secret, want.text)
+		}
+	}
+}

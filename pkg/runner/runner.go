@@ -422,6 +422,7 @@ func (r *Runner) Outputs(ctx context.Context, stack string) (Outputs, error) {
 			for _, o := range outs {
 				if o.Secret {
 					r.redact.Add(o.Text())
+					r.redact.Add(o.secrets...)
 				}
 			}
 			return outs, nil
