@@ -44,8 +44,12 @@ func deploy(ctx context.Context, work string, messages *octoenv.Writer) error {
 	if err := os.MkdirAll(state, 0o700); err != nil {
 		return err
 	}
+	// A fresh copy of the program each run (CopyFS overwrites nothing).
 	sub, _ := fs.Sub(program, "program")
-	if err := os.CopyFS(dir, sub); err != nil && !errors.Is(err, fs.ErrExist) {
+	if err := os.Remove(filepath.Join(dir, "Pulumi.yaml")); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return err
+	}
+	if err := os.CopyFS(dir, sub); err != nil {
 		return err
 	}
 	// Demo defaults first; the environment (OCTOPULUMI_VAR_…) wins.

@@ -213,6 +213,7 @@ func outputOf(v any) Output {
 	val, secret := unwrapSecrets(v, &secrets)
 	return Output{Value: val, Secret: secret, secrets: secrets}
 }
+
 // unwrapSecrets replaces every serialized secret inside v by its plaintext
 // value (nil when blinded), appends the secret values' text to secrets, and
 // reports whether there was any.
