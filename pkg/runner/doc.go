@@ -24,7 +24,8 @@
 //
 // Each operation is one pulumi process. [Runner.Up] runs `up --skip-preview`
 // and reads the engine's events live from a named pipe given to --event-log
-// while the human log streams to [WithLog]: the change summary, the steps,
+// (on Windows, which has none, a file it tails) while the human log streams
+// to [WithLog]: the change summary, the steps,
 // the diagnostics and the stack's outputs come from that one process, with
 // no `stack select` or `stack output` around it. [CreateStack] costs nothing
 // when the stack exists; when it is missing the operation fails fast, the

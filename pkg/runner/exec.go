@@ -10,11 +10,9 @@ import (
 	"io"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"slices"
 	"strings"
 	"sync"
-	"syscall"
 	"time"
 
 	"github.com/pulumi/pulumi/sdk/v3/go/common/apitype"
@@ -96,14 +94,14 @@ func (r *Runner) run(ctx context.Context, inv invocation, onEvent func(apitype.E
 	if err := ctx.Err(); err != nil {
 		return output{}, err
 	}
-	var fifo *eventPipe
+	var events eventLog
 	if inv.events {
 		var err error
-		if fifo, err = openEventPipe(); err != nil {
+		if events, err = openEventLog(r.opts.eventFile); err != nil {
 			return output{}, err
 		}
-		defer fifo.cleanup()
-		inv.args = append(inv.args, "--event-log", fifo.path)
+		defer events.Close()
+		inv.args = append(inv.args, "--event-log", events.Path())
 	}
 	cmd := r.command(ctx, inv)
 
@@ -150,21 +148,19 @@ func (r *Runner) run(ctx context.Context, inv invocation, onEvent func(apitype.E
 	}
 	var eventsDone chan struct{}
 	var eventErr error
-	if fifo != nil {
+	if events != nil {
 		eventsDone = make(chan struct{})
-		go func(f *os.File) {
+		go func(r io.Reader) {
 			defer close(eventsDone)
-			eventErr = readEvents(f, onEvent)
-		}(fifo.reader)
+			eventErr = readEvents(r, onEvent)
+		}(events.Reader())
 	}
 	waitErr := cmd.Wait()
-	if fifo != nil {
-		// The child is gone: drop our own write end, and once the reader
-		// drains what the child wrote, it sees EOF. A process that
-		// inherited the pipe from pulumi could keep it open for ever:
-		// the deadline bounds that wait.
-		fifo.closeWriter()
-		_ = fifo.reader.SetReadDeadline(time.Now().Add(r.opts.eventDrain))
+	if events != nil {
+		// The child is gone: once the reader drains what it wrote, it
+		// ends. A process that inherited the log from pulumi could keep
+		// a pipe open for ever: the drain deadline bounds that wait.
+		events.Finish(r.opts.eventDrain)
 		<-eventsDone
 		if errors.Is(eventErr, os.ErrDeadlineExceeded) {
 			eventErr = fmt.Errorf("%w: still open %s after pulumi exited", errEventLogHeld, r.opts.eventDrain)
@@ -210,54 +206,6 @@ func redactArgs(red *auth.Redactor, args []string) []string {
 		out[i] = red.String(a)
 	}
 	return out
-}
-
-// eventPipe is a named pipe that pulumi's --event-log writes to, so events
-// are parsed as they arrive instead of polling a file.
-type eventPipe struct {
-	dir    string
-	path   string
-	reader *os.File
-	writer *os.File
-}
-
-func openEventPipe() (*eventPipe, error) {
-	dir, err := os.MkdirTemp("", "octopulumi-events-")
-	if err != nil {
-		return nil, fmt.Errorf("runner: event pipe: %w", err)
-	}
-	p := &eventPipe{dir: dir, path: filepath.Join(dir, "events.jsonl")}
-	if err := syscall.Mkfifo(p.path, 0o600); err != nil {
-		os.RemoveAll(dir)
-		return nil, fmt.Errorf("runner: event pipe: %w", err)
-	}
-	// Open the read end without blocking, then a write end of our own so
-	// that the reader does not see EOF before pulumi opens the pipe, nor
-	// block forever if pulumi fails before opening it.
-	if p.reader, err = os.OpenFile(p.path, os.O_RDONLY|syscall.O_NONBLOCK, 0); err != nil {
-		os.RemoveAll(dir)
-		return nil, fmt.Errorf("runner: event pipe: %w", err)
-	}
-	if p.writer, err = os.OpenFile(p.path, os.O_WRONLY, 0); err != nil {
-		p.reader.Close()
-		os.RemoveAll(dir)
-		return nil, fmt.Errorf("runner: event pipe: %w", err)
-	}
-	return p, nil
-}
-
-// closeWriter drops our write end once the child has ended.
-func (p *eventPipe) closeWriter() {
-	if p.writer != nil {
-		p.writer.Close()
-		p.writer = nil
-	}
-}
-
-func (p *eventPipe) cleanup() {
-	p.closeWriter()
-	p.reader.Close()
-	os.RemoveAll(p.dir)
 }
 
 // maxEventLine bounds one engine event; a resource with huge inputs can

@@ -32,6 +32,9 @@ type options struct {
 	// eventDrain bounds the wait for the end of the event log once pulumi
 	// has exited (see defaultEventDrain).
 	eventDrain time.Duration
+	// eventFile tails a regular file for the event log even where named
+	// pipes exist (tests of the portable reader).
+	eventFile bool
 	// configFile is the stack config file every process uses, if set.
 	configFile string
 	// parentEnv is the environment inherited from (os.Environ); a field so
