@@ -10,6 +10,7 @@ import (
 	"io"
 	"os"
 	"os/exec"
+	"runtime"
 	"slices"
 	"strings"
 	"sync"
@@ -72,7 +73,13 @@ func (r *Runner) command(ctx context.Context, inv invocation) *exec.Cmd {
 	// Pulumi treats SIGINT as "cancel gracefully": finish in-flight
 	// operations, save state, release the lock. Only after the grace
 	// period is it killed.
-	cmd.Cancel = func() error { return cmd.Process.Signal(os.Interrupt) }
+	cmd.Cancel = func() error {
+		if runtime.GOOS == "windows" {
+			// Windows cannot deliver SIGINT to another process.
+			return cmd.Process.Kill()
+		}
+		return cmd.Process.Signal(os.Interrupt)
+	}
 	cmd.WaitDelay = r.opts.grace
 	return cmd
 }
