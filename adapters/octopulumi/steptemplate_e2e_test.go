@@ -27,8 +27,8 @@ func TestStepTemplateScript(t *testing.T) {
 		"Pulumi.Backend":           bed.Backend,
 		"Pulumi.ConfigPassphrase":  testbed.Passphrase,
 		// Stack config, listed in the template's form.
-		"Pulumi.ConfigVariables":       "Pulumi.Config.failSecond\r\n\n",
-		"Pulumi.SecretConfigVariables": "Pulumi.Config.greeting",
+		"Pulumi.ConfigVariables":       "  Pulumi.Config.failSecond \r\n\n",
+		"Pulumi.SecretConfigVariables": " Pulumi.Config.greeting\t",
 		"Pulumi.Config.failSecond":     "false",
 		"Pulumi.Config.greeting":       "template-secret-greeting",
 	}

@@ -171,12 +171,14 @@ octopulumi_env_name() {
 }
 
 # octopulumi_export_list PREFIX VARIABLE: export each variable named, one
-# per line, in the Octopus variable VARIABLE.
+# per line (blanks around a name ignored), in the Octopus variable VARIABLE.
+# Bash's $(...) drops a value's trailing newlines.
 octopulumi_export_list() {
   local name
   while IFS= read -r name; do
-    name=${name%%$'\r'}
-    [ -n "${name//[[:space:]]/}" ] || continue
+    name="${name#"${name%%%%[![:space:]]*}"}"
+    name="${name%%"${name##*[![:space:]]}"}"
+    [ -n "$name" ] || continue
     export "$(octopulumi_env_name "$1" "$name")=$(get_octopusvariable "$name")"
   done <<< "$(get_octopusvariable "$2")"
 }

@@ -10,7 +10,6 @@ package main
 import (
 	"context"
 	"embed"
-	"errors"
 	"flag"
 	"fmt"
 	"io/fs"
@@ -46,9 +45,12 @@ func deploy(ctx context.Context, work string, messages *octoenv.Writer) error {
 	}
 	// A fresh copy of the program each run (CopyFS overwrites nothing).
 	sub, _ := fs.Sub(program, "program")
-	if err := os.Remove(filepath.Join(dir, "Pulumi.yaml")); err != nil && !errors.Is(err, fs.ErrNotExist) {
-		return err
-	}
+	_ = fs.WalkDir(sub, ".", func(p string, d fs.DirEntry, err error) error {
+		if err == nil && !d.IsDir() {
+			os.Remove(filepath.Join(dir, p))
+		}
+		return nil
+	})
 	if err := os.CopyFS(dir, sub); err != nil {
 		return err
 	}

@@ -52,7 +52,10 @@
 // Cancelling an operation's context sends SIGINT to pulumi, which finishes
 // or abandons in-flight resource operations, saves the state and releases
 // the stack's lock; after [WithGracePeriod] (default 30 s) it is killed. The
-// next operation on the stack needs no `pulumi cancel`.
+// next operation on the stack needs no `pulumi cancel`. Windows cannot send
+// SIGINT to another process, so there a cancelled operation is killed at
+// once: its state may keep pending operations, and on Pulumi Cloud the
+// update may stay locked until `pulumi cancel`.
 //
 // # Fingerprints
 //

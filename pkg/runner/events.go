@@ -209,14 +209,23 @@ func outputsOf(m map[string]any) Outputs {
 // one secret property, say) makes the whole output secret: publishing the
 // rest as plain text would publish the secret with it.
 func outputOf(v any) Output {
+	val, secret := unwrapSecrets(v, nil)
+	return Output{Value: val, Secret: secret}
+}
+
+// secretValues lists the text of every secret inside outputs as a stack
+// export shows them (with plaintext), for the redactor.
+func secretValues(outputs map[string]any) []string {
 	var secrets []string
-	val, secret := unwrapSecrets(v, &secrets)
-	return Output{Value: val, Secret: secret, secrets: secrets}
+	for _, v := range outputs {
+		unwrapSecrets(v, &secrets)
+	}
+	return secrets
 }
 
 // unwrapSecrets replaces every serialized secret inside v by its plaintext
-// value (nil when blinded), appends the secret values' text to secrets, and
-// reports whether there was any.
+// value (nil when blinded), appends the secret values' text to secrets when
+// it is not nil, and reports whether there was any.
 func unwrapSecrets(v any, secrets *[]string) (any, bool) {
 	switch v := v.(type) {
 	case map[string]any:
@@ -228,7 +237,9 @@ func unwrapSecrets(v any, secrets *[]string) (any, bool) {
 				}
 				// A secret's plaintext may itself hold secrets' markers.
 				val, _ = unwrapSecrets(val, secrets)
-				*secrets = append(*secrets, Output{Value: val}.Text())
+				if secrets != nil {
+					*secrets = append(*secrets, Output{Value: val}.Text())
+				}
 			}
 			return val, true
 		}

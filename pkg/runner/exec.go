@@ -11,7 +11,6 @@ import (
 	"os"
 	"os/exec"
 	"runtime"
-	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -38,6 +37,8 @@ type invocation struct {
 	// exits with "stack not found", so the task log shows no error for
 	// what is a normal first deployment.
 	mayBeMissing bool
+	// positional arguments come last, after "--".
+	positional []string
 	// stdin is the process's standard input (a secret config value).
 	stdin string
 }
@@ -55,18 +56,15 @@ const stderrTail = 8 << 10
 // command builds the *exec.Cmd for inv: no I/O, so tests can assert its
 // arguments and environment.
 func (r *Runner) command(ctx context.Context, inv invocation) *exec.Cmd {
-	// The global flags go before a "--" that ends the flags (a config key
-	// that may start with '-').
 	args := append([]string{}, inv.args...)
-	end := slices.Index(args, "--")
-	if end < 0 {
-		end = len(args)
-	}
-	global := []string{"--non-interactive", "--color=never"}
+	args = append(args, "--non-interactive", "--color=never")
 	if r.opts.configFile != "" && takesConfigFile(args[0]) {
-		global = append(global, "--config-file", r.opts.configFile)
+		args = append(args, "--config-file", r.opts.configFile)
 	}
-	args = slices.Insert(args, end, global...)
+	if len(inv.positional) > 0 {
+		// After "--", so that a config key starting with '-' is no flag.
+		args = append(append(args, "--"), inv.positional...)
+	}
 	cmd := exec.CommandContext(ctx, r.opts.pulumi, args...)
 	cmd.Dir = r.dir
 	cmd.Env = r.opts.environ(r.opts.parentEnv(), inv.env)

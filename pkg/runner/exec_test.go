@@ -274,20 +274,23 @@ func TestConfigFileOnlyWhereTheCLITakesIt(t *testing.T) {
 	t.Parallel()
 	r := testRunner(t, nil, WithConfigFile("/tmp/run/Pulumi.dev.yaml"))
 	for _, tc := range []struct {
-		args []string
-		want bool
+		args, positional []string
+		want             bool
 	}{
-		{[]string{"up", "--stack", "o/p/dev"}, true},
-		{[]string{"config", "set", "--secret", "--", "-odd:key"}, true},
-		{[]string{"stack", "init", "o/p/dev"}, false},
-		{[]string{"install"}, false},
+		{[]string{"up", "--stack", "o/p/dev", "--message", "--"}, nil, true},
+		{[]string{"config", "set", "--secret"}, []string{"-odd:key"}, true},
+		{[]string{"stack", "init", "o/p/dev"}, nil, false},
+		{[]string{"install"}, nil, false},
 	} {
-		cmd := r.command(context.Background(), invocation{args: tc.args})
+		cmd := r.command(context.Background(), invocation{args: tc.args, positional: tc.positional})
+		if tc.positional != nil && !slices.Equal(cmd.Args[len(cmd.Args)-2:], []string{"--", "-odd:key"}) {
+			t.Errorf("%v: the positional key is not last, after --: %v", tc.args, cmd.Args)
+		}
 		got := slices.Contains(cmd.Args, "--config-file")
 		if got != tc.want {
 			t.Errorf("%v: --config-file given %v, want %v (%v)", tc.args, got, tc.want, cmd.Args)
 		}
-		if i := slices.Index(cmd.Args, "--"); i >= 0 && slices.Index(cmd.Args, "--config-file") > i {
+		if i := slices.Index(cmd.Args, "--"); tc.positional != nil && slices.Index(cmd.Args, "--config-file") > i {
 			t.Errorf("%v: --config-file after --: %v", tc.args, cmd.Args)
 		}
 	}

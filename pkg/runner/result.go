@@ -112,9 +112,6 @@ type Output struct {
 	// Secret marks a secret output, or one holding a secret: publish it
 	// only as sensitive.
 	Secret bool
-
-	// secrets are the secret values inside Value, for the redactor.
-	secrets []string
 }
 
 // String is the value, or "[secret]" for a secret one, so that an Output

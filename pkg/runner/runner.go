@@ -329,9 +329,8 @@ type ConfigValue struct {
 // `pulumi config set-all` process (two when path and plain keys are mixed);
 // each secret value takes a `pulumi config set --secret` process of its own
 // that reads the value from stdin, so that no secret is ever a command-line
-// argument, which other processes on the worker could read. (The CLI reads
-// a value from stdin without its trailing newline.) Secret values are
-// redacted from the log and errors from then on.
+// argument, which other processes on the worker could read. Secret values
+// are redacted from the log and errors from then on.
 func (r *Runner) SetConfig(ctx context.Context, stack string, values []ConfigValue) error {
 	if err := checkStack("config set-all", stack); err != nil {
 		return err
@@ -377,7 +376,9 @@ func (r *Runner) SetConfig(ctx context.Context, stack string, values []ConfigVal
 		if v.Path {
 			args = append(args, "--path")
 		}
-		invs = append(invs, invocation{args: append(args, "--", v.Key), stdin: v.Value})
+		// The CLI drops one trailing newline from what it reads: adding
+		// one keeps the value exact (a key file's own final newline too).
+		invs = append(invs, invocation{args: args, positional: []string{v.Key}, stdin: v.Value + "\n"})
 	}
 	for _, inv := range invs {
 		// A caller may set config before the stack exists, to create it
@@ -422,9 +423,9 @@ func (r *Runner) Outputs(ctx context.Context, stack string) (Outputs, error) {
 			for _, o := range outs {
 				if o.Secret {
 					r.redact.Add(o.Text())
-					r.redact.Add(o.secrets...)
 				}
 			}
+			r.redact.Add(secretValues(res.Outputs)...)
 			return outs, nil
 		}
 	}

@@ -195,3 +195,32 @@ func TestUpCreatesStackAndReturnsOutputs(t *testing.T) {
 		t.Errorf("an update without changes returned outputs %v, want all three", again.Outputs)
 	}
 }
+
+// TestSecretConfigRoundTripsExactly: a secret config value travels on
+// stdin, and comes back byte for byte, trailing newline included (a key
+// file's last line).
+func TestSecretConfigRoundTripsExactly(t *testing.T) {
+	t.Parallel()
+	r, _, log := newRunner(t)
+	ctx := context.Background()
+	if err := r.CreateStack(ctx, stack); err != nil {
+		t.Fatal(err)
+	}
+	value := "-----BEGIN KEY-----\nzz-key-material\n-----END KEY-----\n"
+	if err := r.SetConfig(ctx, stack, []runner.ConfigValue{{Key: "greeting", Value: value, Secret: true}}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := r.Up(ctx, stack); err != nil {
+		t.Fatalf("Up: %v\n%s", err, log)
+	}
+	outs, err := r.Outputs(ctx, stack)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := outs["secretGreeting"].Value; got != value {
+		t.Errorf("the secret came back as %q, want %q", got, value)
+	}
+	if strings.Contains(log.String(), "zz-key-material") {
+		t.Error("the secret appears in the log")
+	}
+}

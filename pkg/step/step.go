@@ -120,10 +120,11 @@ func Prepare(ctx context.Context, cfg Config) (*Session, error) {
 	default:
 		return nil, fmt.Errorf("step: install mode %q: use auto, always or never", cfg.Install)
 	}
-	project, runtime, err := readProject(cfg.Program)
+	proj, err := readProject(cfg.Program)
 	if err != nil {
 		return nil, err
 	}
+	project, runtime := proj.Name, proj.Runtime
 	octx, err := newContext(cfg, project)
 	if err != nil {
 		return nil, err
@@ -148,7 +149,7 @@ func Prepare(ctx context.Context, cfg Config) (*Session, error) {
 	for _, w := range creds.Warnings {
 		fmt.Fprintf(cfg.Log, "warning: %s\n", w)
 	}
-	configDir, configFile, err := stackConfigCopy(cfg.Program, stack.Stack)
+	configDir, configFile, err := stackConfigCopy(filepath.Join(cfg.Program, proj.StackConfigDir), stack.Stack)
 	if err != nil {
 		creds.Close()
 		return nil, err
@@ -202,71 +203,84 @@ func (s *Session) Close() error {
 }
 
 // stackConfigCopy makes a per-run copy of the stack's config file
-// (Pulumi.<stack>.yaml beside Pulumi.yaml, when the program has one) in a
-// new temporary folder. Config from Octopus variables is set there, so it
-// never lingers in the program folder for a later run to pick up, and the
-// program folder stays as it was.
-func stackConfigCopy(program, stack string) (dir, file string, err error) {
-	dir, err = os.MkdirTemp("", "octopulumi-config-")
+// (Pulumi.<stack>.yaml in dir — the program folder, or its stackConfigDir —
+// when there is one) in a new temporary folder. Config from Octopus
+// variables is set there, so it never lingers in the program folder for a
+// later run to pick up, and the program folder stays as it was.
+func stackConfigCopy(dir, stack string) (tmp, file string, err error) {
+	tmp, err = os.MkdirTemp("", "octopulumi-config-")
 	if err != nil {
 		return "", "", fmt.Errorf("step: a folder for the stack config: %w", err)
 	}
-	file = filepath.Join(dir, "Pulumi."+stack+".yaml")
+	file = filepath.Join(tmp, "Pulumi."+stack+".yaml")
 	for _, name := range []string{"Pulumi." + stack + ".yaml", "Pulumi." + stack + ".yml"} {
-		raw, err := os.ReadFile(filepath.Join(program, name))
+		src := filepath.Join(dir, name)
+		raw, err := os.ReadFile(src)
 		if errors.Is(err, fs.ErrNotExist) {
-			continue
+			if _, lerr := os.Lstat(src); lerr == nil {
+				err = fmt.Errorf("it is a symbolic link to a file that does not exist")
+			} else {
+				continue
+			}
 		}
 		if err == nil {
 			err = os.WriteFile(file, raw, 0o600)
 		}
 		if err != nil {
-			os.RemoveAll(dir)
-			return "", "", fmt.Errorf("step: copying the stack config %s: %w", name, err)
+			os.RemoveAll(tmp)
+			return "", "", fmt.Errorf("step: copying the stack config %s: %w", src, err)
 		}
 		break
 	}
-	return dir, file, nil
+	return tmp, file, nil
 }
 
-// readProject reads the project's name and runtime from Pulumi.yaml.
-func readProject(dir string) (name, runtime string, err error) {
+// project is what the step needs of Pulumi.yaml; the CLI validates the
+// rest itself.
+type project struct {
+	Name string `yaml:"name"`
+	// Runtime is the language runtime's name.
+	Runtime string `yaml:"-"`
+	// StackConfigDir is where the Pulumi.<stack>.yaml files are, relative
+	// to the program folder; empty means the program folder.
+	StackConfigDir string    `yaml:"stackConfigDir"`
+	RawRuntime     yaml.Node `yaml:"runtime"`
+}
+
+// readProject reads Pulumi.yaml in dir.
+func readProject(dir string) (*project, error) {
 	if dir == "" {
-		return "", "", errors.New("step: no Pulumi program folder given")
+		return nil, errors.New("step: no Pulumi program folder given")
 	}
 	for _, file := range []string{"Pulumi.yaml", "Pulumi.yml"} {
 		path := filepath.Join(dir, file)
 		if _, err := os.Stat(path); err != nil {
 			continue
 		}
-		// Only these are needed: the CLI validates the rest itself.
 		raw, err := os.ReadFile(path)
 		if err != nil {
-			return "", "", fmt.Errorf("step: reading %s: %w", path, err)
+			return nil, fmt.Errorf("step: reading %s: %w", path, err)
 		}
-		var proj struct {
-			Name    string    `yaml:"name"`
-			Runtime yaml.Node `yaml:"runtime"`
-		}
+		var proj project
 		if err := yaml.Unmarshal(raw, &proj); err != nil {
-			return "", "", fmt.Errorf("step: %s is not valid YAML: %w", path, err)
+			return nil, fmt.Errorf("step: %s is not valid YAML: %w", path, err)
 		}
 		if proj.Name == "" {
-			return "", "", fmt.Errorf("step: %s has no project name (name:)", path)
+			return nil, fmt.Errorf("step: %s has no project name (name:)", path)
 		}
 		// runtime: nodejs, or runtime: {name: nodejs, options: …}
-		runtime = proj.Runtime.Value
-		if proj.Runtime.Kind == yaml.MappingNode {
+		proj.Runtime = proj.RawRuntime.Value
+		if proj.RawRuntime.Kind == yaml.MappingNode {
 			var r struct {
 				Name string `yaml:"name"`
 			}
-			if err := proj.Runtime.Decode(&r); err == nil {
-				runtime = r.Name
+			if err := proj.RawRuntime.Decode(&r); err == nil {
+				proj.Runtime = r.Name
 			}
 		}
-		return proj.Name, runtime, nil
+		return &proj, nil
 	}
-	return "", "", fmt.Errorf("step: %s holds no Pulumi.yaml: point the step at the Pulumi program's folder", dir)
+	return nil, fmt.Errorf("step: %s holds no Pulumi.yaml: point the step at the Pulumi program's folder", dir)
 }
 
 // newContext builds the Octopus context, defaulting the stack's project to

@@ -147,3 +147,48 @@ func TestPrepareRefusesForeignOrganizationOnSelfManagedBackend(t *testing.T) {
 		t.Error("the error shows the backend URL's query")
 	}
 }
+
+// The committed stack config is honoured where the project keeps it,
+// including a stackConfigDir; a dangling symlink in its place is an error.
+func TestDeployReadsCommittedConfigFromStackConfigDir(t *testing.T) {
+	t.Parallel()
+	bed := testbed.New(t)
+	dir := bed.Program(t, "two-files")
+	f, err := os.OpenFile(filepath.Join(dir, "Pulumi.yaml"), os.O_APPEND|os.O_WRONLY, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.WriteString("stackConfigDir: config\n"); err != nil {
+		t.Fatal(err)
+	}
+	f.Close()
+	if err := os.MkdirAll(filepath.Join(dir, "config"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "config", "Pulumi.staging.yaml"), []byte("config:\n  two-files:greeting: from-config-dir\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cfg := step.Config{Program: dir, Vars: vars(t), Backend: bed.Backend, Pulumi: bed.Tools.Pulumi, PulumiHome: bed.Home}
+	s, err := step.Prepare(context.Background(), cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Deploy(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	s.Close()
+	if b, _ := os.ReadFile(filepath.Join(dir, "out", "first.txt")); string(b) != "from-config-dir" {
+		t.Errorf("first.txt = %q, want the committed config's greeting", b)
+	}
+
+	stackFile := filepath.Join(dir, "config", "Pulumi.staging.yaml")
+	if err := os.Remove(stackFile); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink(filepath.Join(dir, "nowhere.yaml"), stackFile); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := step.Prepare(context.Background(), cfg); err == nil || !strings.Contains(err.Error(), "symbolic link") {
+		t.Errorf("Prepare with a dangling stack config symlink: %v, want an error saying so", err)
+	}
+}

@@ -122,7 +122,7 @@ func (f *stepFlags) run(cmd *cobra.Command, a *app, do func(context.Context, *st
 	}
 	defer func() {
 		if cerr := s.Close(); cerr != nil && err == nil {
-			err = fmt.Errorf("removing the per-run credentials folder: %w", cerr)
+			err = fmt.Errorf("removing the per-run folders (credentials, stack config): %w", cerr)
 		}
 	}()
 	line, err := do(ctx, s)
