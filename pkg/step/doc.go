@@ -6,7 +6,8 @@
 // [Prepare] turns the Octopus variables into a [Session]: the stack
 // reference, credentials for the backend ([Login]), plugins restored before
 // Pulumi runs ([Plugins]), and a runner for the program. Close the session
-// when done: that removes the per-run credentials folder.
+// when done: that removes the per-run credentials folder and the per-run
+// copy of the stack's config.
 //
 // The stack is Pulumi.Stack, or octoenv's stack template, in which {project}
 // is Pulumi.Project, else the program's own project name from Pulumi.yaml
