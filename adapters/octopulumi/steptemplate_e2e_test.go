@@ -10,6 +10,7 @@ import (
 
 	"github.com/octopulumi/octopulumi/adapters/steptemplate"
 	"github.com/octopulumi/octopulumi/internal/testbed"
+	"github.com/octopulumi/octopulumi/pkg/octoenv"
 )
 
 // TestStepTemplateScript runs the step template's script as Calamari
@@ -78,7 +79,7 @@ func runTemplate(t *testing.T, bed *testbed.Bed, vars map[string]string, body st
 	}
 	sort.Strings(names)
 	for _, n := range names {
-		prelude.WriteString("  [" + bashQuote(n) + "]=" + bashQuote(vars[n]) + "\n")
+		prelude.WriteString("  [" + octoenv.BashQuote(n) + "]=" + octoenv.BashQuote(vars[n]) + "\n")
 	}
 	prelude.WriteString(")\nget_octopusvariable() { printf '%s' \"${OCTOPUS_VARIABLES[$1]:-}\"; }\n")
 	script := filepath.Join(t.TempDir(), "Script.sh")
@@ -93,5 +94,3 @@ func runTemplate(t *testing.T, bed *testbed.Bed, vars map[string]string, body st
 	}
 	return runCmd(t, cmd)
 }
-
-func bashQuote(s string) string { return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'" }

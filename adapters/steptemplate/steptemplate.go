@@ -201,9 +201,7 @@ octopulumi_run() {
 }
 
 %[8]s`,
-		bashQuote(ParamCommand), bashQuote(ParamProgram), bashQuote(ParamBackend), bashQuote(ParamApprovedFingerprint),
-		octoenv.EnvName(jwt, true), octoenv.EnvName(step.VarOIDCAccount, false), bashQuote(ParamAccount), exports,
-		octoenv.EnvVarPrefix, bashQuote(ParamConfigVariables), octoenv.EnvSecretPrefix, bashQuote(ParamSecretConfigVariables)), nil
+		octoenv.BashQuote(ParamCommand), octoenv.BashQuote(ParamProgram), octoenv.BashQuote(ParamBackend), octoenv.BashQuote(ParamApprovedFingerprint),
+		octoenv.EnvName(jwt, true), octoenv.EnvName(step.VarOIDCAccount, false), octoenv.BashQuote(ParamAccount), exports,
+		octoenv.EnvVarPrefix, octoenv.BashQuote(ParamConfigVariables), octoenv.EnvSecretPrefix, octoenv.BashQuote(ParamSecretConfigVariables)), nil
 }
-
-func bashQuote(s string) string { return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'" }

@@ -127,7 +127,7 @@ func TestScriptBuildsCommandLine(t *testing.T) {
 			var prelude strings.Builder
 			prelude.WriteString("get_octopusvariable() {\n  case \"$1\" in\n")
 			for k, v := range tc.vars {
-				prelude.WriteString("    '" + k + "') printf '%s' '" + v + "' ;;\n")
+				prelude.WriteString("    " + octoenv.BashQuote(k) + ") printf '%s' " + octoenv.BashQuote(v) + " ;;\n")
 			}
 			prelude.WriteString("  esac\n}\n")
 			cmd := exec.Command("bash", "-c", prelude.String()+body)
@@ -177,7 +177,7 @@ func TestBashEnvNameMatchesOctoenv(t *testing.T) {
 	var script strings.Builder
 	script.WriteString(fn)
 	for _, n := range names {
-		script.WriteString("octopulumi_env_name OCTOPULUMI_SECRET_ '" + strings.ReplaceAll(n, "'", `'\''`) + "'; echo\n")
+		script.WriteString("octopulumi_env_name OCTOPULUMI_SECRET_ " + octoenv.BashQuote(n) + "; echo\n")
 	}
 	out, err := exec.Command("bash", "-c", script.String()).Output()
 	if err != nil {

@@ -75,13 +75,13 @@ func (s Script) Bash() (string, error) {
 			continue
 		}
 		seen[foldName(n)] = true
-		fmt.Fprintf(&b, "export %s=\"$(get_octopusvariable %s)\"\n", EnvName(n, s.sensitive(n)), bashQuote(n))
+		fmt.Fprintf(&b, "export %s=\"$(get_octopusvariable %s)\"\n", EnvName(n, s.sensitive(n)), BashQuote(n))
 	}
 	for i, a := range s.Command {
 		if i > 0 {
 			b.WriteByte(' ')
 		}
-		b.WriteString(bashQuote(a))
+		b.WriteString(BashQuote(a))
 	}
 	b.WriteByte('\n')
 	return b.String(), nil
@@ -119,7 +119,10 @@ func (s Script) PowerShell() (string, error) {
 	return b.String(), nil
 }
 
-func bashQuote(s string) string { return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'" }
+// BashQuote quotes s as one Bash word, in single quotes, so that nothing in
+// it is expanded: what [Script.Bash] uses for names and arguments, for code
+// that writes Bash around it.
+func BashQuote(s string) string { return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'" }
 
 // psQuote quotes for a PowerShell single-quoted string, where every kind of single quote
 // (PowerShell also honours the typographic ones) is doubled.
