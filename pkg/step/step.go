@@ -254,10 +254,10 @@ func readProject(dir string) (*project, error) {
 	}
 	for _, file := range []string{"Pulumi.yaml", "Pulumi.yml"} {
 		path := filepath.Join(dir, file)
-		if _, err := os.Stat(path); err != nil {
+		raw, err := os.ReadFile(path)
+		if errors.Is(err, fs.ErrNotExist) {
 			continue
 		}
-		raw, err := os.ReadFile(path)
 		if err != nil {
 			return nil, fmt.Errorf("step: reading %s: %w", path, err)
 		}
