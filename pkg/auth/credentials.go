@@ -179,18 +179,6 @@ func (c *Client) SelfManaged(backendURL string, getenv func(string) string) (*Cr
 	return cr, nil
 }
 
-// RedactURL returns raw without user info, query or fragment, which may
-// carry keys (an s3:// backend URL may name an endpoint with credentials, an
-// azblob:// one a SAS token): fit for a log line or an error.
-func RedactURL(raw string) string {
-	u, err := url.Parse(raw)
-	if err != nil {
-		return "(unparsable URL)"
-	}
-	u.User, u.RawQuery, u.Fragment = nil, "", ""
-	return u.String()
-}
-
 // GoString hides the token from %#v.
 func (c *Credentials) GoString() string {
 	return fmt.Sprintf("&auth.Credentials{BackendURL: %q, Source: %q, Expiry: %s, Token: %q}", RedactURL(c.BackendURL), c.Source, c.Expiry.UTC().Format(time.RFC3339), Placeholder)

@@ -1,12 +1,14 @@
-package auth
+package redact
 
 import (
 	"bytes"
 	"encoding/base64"
 	"errors"
 	"fmt"
+	"html"
 	"io"
 	"math/rand/v2"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -37,7 +39,7 @@ func TestRedactorString(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			r := NewRedactor(tt.secrets...)
+			r := New(tt.secrets...)
 			if got := r.String(tt.in); got != tt.want {
 				t.Fatalf("String(%q) = %q, want %q", tt.in, got, tt.want)
 			}
@@ -48,7 +50,7 @@ func TestRedactorString(t *testing.T) {
 func TestRedactorBase64AnyAlignment(t *testing.T) {
 	t.Parallel()
 	const secret = "s3cr3t-passphrase"
-	r := NewRedactor(secret)
+	r := New(secret)
 	for offset := range 3 {
 		for _, enc := range []*base64.Encoding{base64.StdEncoding, base64.URLEncoding} {
 			data := strings.Repeat("x", offset) + secret + "tail"
@@ -86,7 +88,7 @@ func TestRedactorNilAndEmpty(t *testing.T) {
 	if buf.String() != "hello abcd" {
 		t.Fatalf("nil writer wrote %q", buf.String())
 	}
-	if n := NewRedactor("", "ab").Len(); n != 0 {
+	if n := New("", "ab").Len(); n != 0 {
 		t.Fatalf("Len = %d, want 0", n)
 	}
 }
@@ -94,7 +96,7 @@ func TestRedactorNilAndEmpty(t *testing.T) {
 func TestRedactorError(t *testing.T) {
 	t.Parallel()
 	sentinel := errors.New("base")
-	r := NewRedactor("topsecret")
+	r := New("topsecret")
 	err := r.Error(fmt.Errorf("login with topsecret: %w", sentinel))
 	if strings.Contains(err.Error(), "topsecret") || !errors.Is(err, sentinel) {
 		t.Fatalf("Error() = %v; Is(sentinel) = %v", err, errors.Is(err, sentinel))
@@ -118,7 +120,7 @@ func TestRedactWriterSplits(t *testing.T) {
 		"no secrets at all, just text\n",
 		"ends with a prefix pul-01234",
 	}
-	r := NewRedactor(secrets...)
+	r := New(secrets...)
 	for _, in := range inputs {
 		want := r.String(in)
 		for cut := 0; cut <= len(in); cut++ {
@@ -163,7 +165,7 @@ func mustWrite(t *testing.T, w io.Writer, s string) {
 func TestRedactWriterPassesCleanTextAtOnce(t *testing.T) {
 	t.Parallel()
 	var buf bytes.Buffer
-	w := NewRedactor("pul-0123456789").Writer(&buf)
+	w := New("pul-0123456789").Writer(&buf)
 	mustWrite(t, w, "Updating (dev):\n")
 	if buf.String() != "Updating (dev):\n" {
 		t.Fatalf("clean text held back: %q", buf.String())
@@ -189,7 +191,7 @@ func TestRedactWriterPassesCleanTextAtOnce(t *testing.T) {
 func TestRedactWriterAddAfterCreate(t *testing.T) {
 	t.Parallel()
 	var buf bytes.Buffer
-	r := NewRedactor()
+	r := New()
 	w := r.Writer(&buf)
 	mustWrite(t, w, "a ")
 	r.Add("late-secret")
@@ -208,7 +210,7 @@ func (failWriter) Write([]byte) (int, error) { return 0, errors.New("disk full")
 
 func TestRedactWriterPropagatesErrors(t *testing.T) {
 	t.Parallel()
-	w := NewRedactor("abcdef").Writer(failWriter{})
+	w := New("abcdef").Writer(failWriter{})
 	if _, err := w.Write([]byte("hello\n")); err == nil {
 		t.Fatal("want the underlying error")
 	}
@@ -217,7 +219,7 @@ func TestRedactWriterPropagatesErrors(t *testing.T) {
 func TestRedactWriterConcurrent(t *testing.T) {
 	t.Parallel()
 	const secret = "concurrent-secret-value"
-	r := NewRedactor(secret)
+	r := New(secret)
 	var buf bytes.Buffer
 	w := r.Writer(&buf)
 	var wg sync.WaitGroup
@@ -240,13 +242,46 @@ func TestRedactWriterConcurrent(t *testing.T) {
 }
 
 func BenchmarkRedactWriter(b *testing.B) {
-	r := NewRedactor("pul-0123456789abcdef0123456789abcdef01234567", strings.Repeat("eyJ", 300), "passphrase-1")
+	r := New("pul-0123456789abcdef0123456789abcdef01234567", strings.Repeat("eyJ", 300), "passphrase-1")
 	line := []byte("  + localfile:index:File  hello  created (0.01s)\n")
 	w := r.Writer(io.Discard)
 	b.SetBytes(int64(len(line)))
 	for b.Loop() {
 		if _, err := w.Write(line); err != nil {
 			b.Fatal(err)
+		}
+	}
+}
+
+// TestRedactorGoQuoted covers the forms providers print with %q and %+q:
+// a secret with unusual characters appears escaped, not as given.
+func TestRedactorGoQuoted(t *testing.T) {
+	t.Parallel()
+	secrets := []string{"nb\u00a0space-secret", "zero\u200bwidth-secret", "del\x7fchar-secret", "tab\tand\"quote", "ünïcödé-sécret", "a<b>&'c\"-secret"}
+	r := New(secrets...)
+	for _, s := range secrets {
+		for _, form := range []string{fmt.Sprintf("%q", s), fmt.Sprintf("%+q", s), fmt.Sprintf("%#q", s), strconv.QuoteToGraphic(s), html.EscapeString(s)} {
+			got := r.String("error: value " + form + " rejected")
+			if strings.Contains(got, strings.Trim(form, "\"`")) {
+				t.Errorf("secret %q in form %s was not redacted: %s", s, form, got)
+			}
+			if !strings.Contains(got, Placeholder) {
+				t.Errorf("secret %q in form %s: no placeholder in %s", s, form, got)
+			}
+		}
+	}
+}
+
+func TestURL(t *testing.T) {
+	t.Parallel()
+	for in, want := range map[string]string{
+		"s3://bucket?endpoint=http://k:s@h&region=x": "s3://bucket",
+		"https://user:pass@api.example.com/x#frag":   "https://api.example.com/x",
+		"file:///tmp/state":                          "file:///tmp/state",
+		"://bad":                                     "(unparsable URL)",
+	} {
+		if got := URL(in); got != want {
+			t.Errorf("URL(%q) = %q, want %q", in, got, want)
 		}
 	}
 }

@@ -1,20 +1,20 @@
-package auth_test
+package redact_test
 
 import (
 	"fmt"
 	"os"
 
-	"github.com/octopulumi/octopulumi/pkg/auth"
+	"github.com/octopulumi/octopulumi/internal/redact"
 )
 
 func ExampleRedactor_String() {
-	r := auth.NewRedactor("pul-0123456789abcdef0123456789abcdef01234567")
+	r := redact.New("pul-0123456789abcdef0123456789abcdef01234567")
 	fmt.Println(r.String("using token pul-0123456789abcdef0123456789abcdef01234567"))
 	// Output: using token [secret]
 }
 
 func ExampleRedactor_Writer() {
-	r := auth.NewRedactor("hunter22")
+	r := redact.New("hunter22")
 	w := r.Writer(os.Stdout)
 	// The secret arrives in two writes; it is redacted all the same.
 	fmt.Fprint(w, "passphrase: hun")
