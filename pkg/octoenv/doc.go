@@ -72,6 +72,13 @@
 // tests and tools can check what Octopus will see: ParseLine(m.String()) equals m for every
 // valid message.
 //
+// Only a Writer may speak to Octopus: Octopus acts on a "##octopus" anywhere in the task
+// log, so every other text a step prints (Pulumi's output, the program's, errors, logs)
+// goes through [Defuse], and text that reaches the log some other way (a result message,
+// a Markdown summary) through [DefuseString]. Both put U+200B ZERO WIDTH SPACE before the
+// final 's' of every "##octopus", line endings ignored and across writes, so the text
+// reads the same and Octopus finds no message in it.
+//
 // # Performance
 //
 // BenchmarkContextFromJSON loads a 20,000-variable JSON source (1.7 MB) into a validated

@@ -151,3 +151,22 @@ func ExampleScript_Bash() {
 	// export OCTOPULUMI_SECRET_Pulumi__AccessToken="$(get_octopusvariable 'Pulumi.AccessToken')"
 	// 'octopulumi' 'deploy'
 }
+
+// Defuse what a program prints, so that a "##octopus" in it cannot act as a service
+// message, even when it arrives in pieces; only the Writer speaks to Octopus.
+func ExampleDefuse() {
+	var log strings.Builder
+	out := octoenv.Defuse(&log)
+	fmt.Fprint(out, "the program prints ##oct")
+	fmt.Fprint(out, "opus[resultMessage message='aGk=']\n")
+
+	var p octoenv.Parser
+	msgs, errs := p.Feed(log.String())
+	fmt.Printf("%q\n", log.String())
+	fmt.Println("messages Octopus reads:", len(msgs)+len(errs))
+	fmt.Printf("%q\n", octoenv.DefuseString("Markdown with ##octopus[mask]"))
+	// Output:
+	// "the program prints ##octopu\u200bs[resultMessage message='aGk=']\n"
+	// messages Octopus reads: 0
+	// "Markdown with ##octopu\u200bs[mask]"
+}
