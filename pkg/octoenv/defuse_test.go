@@ -214,8 +214,11 @@ func defuseReference(in []byte) []byte {
 }
 
 // chunks cuts data into pieces whose lengths are the bytes of splits, repeated; zero
-// lengths make empty writes. Without a non-zero length it is one piece.
+// lengths make empty writes. Without a non-zero length it is one piece. After maxChunks
+// pieces the rest is one piece: mostly zero splits would otherwise make the number of
+// pieces, and the fuzzer's time, grow with len(data)×len(splits).
 func chunks(data, splits []byte) [][]byte {
+	const maxChunks = 1 << 12
 	total := 0
 	for _, s := range splits {
 		total += int(s)
@@ -226,6 +229,9 @@ func chunks(data, splits []byte) [][]byte {
 	var out [][]byte
 	for i := 0; len(data) > 0; i++ {
 		n := min(int(splits[i%len(splits)]), len(data))
+		if i == maxChunks {
+			n = len(data)
+		}
 		out = append(out, data[:n])
 		data = data[n:]
 	}
