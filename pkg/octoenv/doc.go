@@ -13,7 +13,8 @@
 //     ([WithJSON]); what `ConvertTo-Json -InputObject $OctopusParameters` yields in
 //     PowerShell. Size-bounded ([DefaultMaxJSONBytes]); malformed JSON, duplicate keys
 //     (names are case-insensitive), non-string values (null reads as ""), invalid UTF-8
-//     and empty names are errors with the byte offset ([JSONError]).
+//     and empty names are errors with the byte offset ([JSONError]), and with the source's
+//     name when it was given one ([WithJSONNamed], e.g. "stdin (--variables-json -)").
 //  2. Environment: OCTOPULUMI_VAR_<encoded name> and OCTOPULUMI_SECRET_<encoded name>
 //     ([EnvName]: letters and digits kept, '.' as "__", any other byte as '_' and two hex
 //     digits, so Pulumi.Config.aws:region is OCTOPULUMI_VAR_Pulumi__Config__aws_3Aregion),

@@ -22,14 +22,26 @@ type JSONError struct {
 	Variable string
 	// Reason says what is wrong.
 	Reason string
+	// Source names where the JSON came from, as given to [WithJSONNamed] or
+	// [WithSensitiveJSONNamed] (e.g. "stdin (--variables-json -)"); empty when unnamed.
+	Source string
 }
 
-// Error describes the problem with its offset and, when known, the variable.
+// Error describes the problem with its source (when named), its offset and, when known,
+// the variable.
 func (e *JSONError) Error() string {
 	if e.Variable != "" {
-		return fmt.Sprintf("octoenv: JSON variables: byte %d: variable %q: %s", e.Offset, e.Variable, e.Reason)
+		return fmt.Sprintf("octoenv: %s: byte %d: variable %q: %s", jsonSourceText(e.Source), e.Offset, e.Variable, e.Reason)
 	}
-	return fmt.Sprintf("octoenv: JSON variables: byte %d: %s", e.Offset, e.Reason)
+	return fmt.Sprintf("octoenv: %s: byte %d: %s", jsonSourceText(e.Source), e.Offset, e.Reason)
+}
+
+// jsonSourceText is how errors refer to the JSON source called name ("" when unnamed).
+func jsonSourceText(name string) string {
+	if name == "" {
+		return "JSON variables"
+	}
+	return "the variables JSON from " + name
 }
 
 // ErrTooLarge is wrapped by the error for a JSON source larger than its limit.
@@ -44,15 +56,17 @@ var ErrTooLarge = errors.New("octoenv: variable source too large")
 // empty name, and two keys equal ignoring case (Octopus names are case-insensitive) are
 // reported as a *JSONError with the byte offset; an error never holds a value.
 func ReadJSON(r io.Reader, max int64, sensitive bool) ([]Variable, error) {
-	l, err := readJSON(r, max, sensitive)
+	l, err := readJSON(r, max, sensitive, "")
 	return l.vars, err
 }
 
-// readJSON is ReadJSON keeping the parser's name index for Merge to adopt.
-func readJSON(r io.Reader, max int64, sensitive bool) (layer, error) {
+// readJSON is ReadJSON keeping the parser's name index for Merge to adopt; its errors name
+// the source when source is not empty.
+func readJSON(r io.Reader, max int64, sensitive bool, source string) (layer, error) {
 	if max <= 0 {
 		max = DefaultMaxJSONBytes
 	}
+	what := jsonSourceText(source)
 	// Reading into a strings.Builder lets the parser slice one string without copying it.
 	var b strings.Builder
 	if hint := sizeHint(r); hint > 0 && hint <= max {
@@ -60,12 +74,16 @@ func readJSON(r io.Reader, max int64, sensitive bool) (layer, error) {
 	}
 	n, err := io.Copy(&b, io.LimitReader(r, max+1))
 	if err != nil {
-		return layer{}, fmt.Errorf("octoenv: reading JSON variables: %w", err)
+		return layer{}, fmt.Errorf("octoenv: reading %s: %w", what, err)
 	}
 	if n > max {
-		return layer{}, fmt.Errorf("%w: JSON variables exceed %d bytes (raise the limit if this is expected)", ErrTooLarge, max)
+		return layer{}, fmt.Errorf("%w: %s: more than %d bytes (raise the limit if this is expected)", ErrTooLarge, what, max)
 	}
-	return parseJSON(b.String(), sensitive)
+	l, err := parseJSON(b.String(), sensitive)
+	if je := (*JSONError)(nil); errors.As(err, &je) {
+		je.Source = source
+	}
+	return l, err
 }
 
 // sizeHint guesses how many bytes r holds, or 0.

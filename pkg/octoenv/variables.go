@@ -245,6 +245,7 @@ type Option func(*options) error
 type jsonSource struct {
 	r         io.Reader
 	sensitive bool
+	name      string // for errors; "" when unnamed
 }
 
 type options struct {
@@ -260,25 +261,34 @@ type options struct {
 // WithJSON adds a JSON object of variables (see [ReadJSON]), such as
 // `$OctopusParameters | ConvertTo-Json` on stdin. Mark its sensitive variables through
 // Octopulumi.SensitiveVariables or [WithSensitiveNames]. Because it may hold secrets, pass
-// it on stdin rather than in a file.
-func WithJSON(r io.Reader) Option {
-	return func(o *options) error {
-		if r == nil {
-			return errors.New("octoenv: WithJSON: nil reader")
-		}
-		o.json = append(o.json, jsonSource{r: r})
-		return nil
-	}
-}
+// it on stdin rather than in a file. Its errors call it "JSON source <n>"; name it with
+// [WithJSONNamed] instead.
+func WithJSON(r io.Reader) Option { return withJSON("WithJSON", "", r, false) }
 
 // WithSensitiveJSON adds a JSON object whose variables are all sensitive (the "second
 // object" convention).
-func WithSensitiveJSON(r io.Reader) Option {
+func WithSensitiveJSON(r io.Reader) Option { return withJSON("WithSensitiveJSON", "", r, true) }
+
+// WithJSONNamed is [WithJSON] for a source its errors name, so that a user knows which
+// input to fix: with the name "stdin (--variables-json -)" an error reads
+// `octoenv: the variables JSON from stdin (--variables-json -): byte 17: …`. The name
+// should say where the JSON came from and how it was asked for; it is never a value.
+func WithJSONNamed(name string, r io.Reader) Option {
+	return withJSON("WithJSONNamed", name, r, false)
+}
+
+// WithSensitiveJSONNamed is [WithSensitiveJSON] for a source its errors name, as
+// [WithJSONNamed].
+func WithSensitiveJSONNamed(name string, r io.Reader) Option {
+	return withJSON("WithSensitiveJSONNamed", name, r, true)
+}
+
+func withJSON(fn, name string, r io.Reader, sensitive bool) Option {
 	return func(o *options) error {
 		if r == nil {
-			return errors.New("octoenv: WithSensitiveJSON: nil reader")
+			return fmt.Errorf("octoenv: %s: nil reader", fn)
 		}
-		o.json = append(o.json, jsonSource{r: r, sensitive: true})
+		o.json = append(o.json, jsonSource{r: r, sensitive: sensitive, name: name})
 		return nil
 	}
 }
@@ -357,10 +367,13 @@ func Load(ctx context.Context, opts ...Option) (*Variables, error) {
 			if ctx.Err() != nil {
 				return nil, err
 			}
-			errs = append(errs, fmt.Errorf("JSON source %d: %w", i+1, err))
+			if src.name == "" {
+				err = fmt.Errorf("JSON source %d: %w", i+1, err)
+			}
+			errs = append(errs, err)
 			continue
 		}
-		o.logger.DebugContext(ctx, "octoenv: read JSON variables", "source", i+1, "count", len(l.vars), "sensitive", src.sensitive)
+		o.logger.DebugContext(ctx, "octoenv: read JSON variables", "source", i+1, "name", src.name, "count", len(l.vars), "sensitive", src.sensitive)
 		layers = append(layers, l)
 	}
 	if o.useEnv {
@@ -392,13 +405,13 @@ func readJSONContext(ctx context.Context, src jsonSource, max int64) (layer, err
 	}
 	done := make(chan result, 1)
 	go func() {
-		l, err := readJSON(src.r, max, src.sensitive)
+		l, err := readJSON(src.r, max, src.sensitive, src.name)
 		done <- result{l, err}
 	}()
 	select {
 	case r := <-done:
 		return r.l, r.err
 	case <-ctx.Done():
-		return layer{}, fmt.Errorf("octoenv: reading JSON variables: %w", context.Cause(ctx))
+		return layer{}, fmt.Errorf("octoenv: reading %s: %w", jsonSourceText(src.name), context.Cause(ctx))
 	}
 }

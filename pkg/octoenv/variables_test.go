@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"testing/iotest"
 	"time"
 )
 
@@ -175,7 +176,7 @@ func TestLoadErrors(t *testing.T) {
 		{"nil reader", []Option{WithJSON(nil)}, "nil reader"},
 		{"bad limit", []Option{WithMaxJSONBytes(0)}, "must be positive"},
 		{"nil logger", []Option{WithLogger(nil)}, "nil logger"},
-		{"too large", []Option{WithMaxJSONBytes(4), WithJSON(strings.NewReader(`{"A":"1"}`))}, "exceed 4 bytes"},
+		{"too large", []Option{WithMaxJSONBytes(4), WithJSON(strings.NewReader(`{"A":"1"}`))}, "more than 4 bytes"},
 		{"both sources bad", []Option{
 			WithJSON(strings.NewReader(`{"A":1}`)),
 			WithEnviron([]string{EnvVarPrefix + "A_ZZ=1"}),
@@ -197,14 +198,52 @@ func TestLoadErrors(t *testing.T) {
 	}
 }
 
+// TestLoadNamesJSONSource: every error about a named JSON source says which input it is,
+// so a user knows whether to fix stdin, a file or a flag.
+func TestLoadNamesJSONSource(t *testing.T) {
+	t.Parallel()
+	const name = "stdin (--variables-json -)"
+	boom := errors.New("boom")
+	tests := []struct {
+		name     string
+		opt      Option
+		opts     []Option
+		want     string
+		wantJSON bool
+	}{
+		{name: "malformed", opt: WithJSONNamed(name, strings.NewReader(`{"Octopus.Space.Id": 1}`)),
+			want: `octoenv: the variables JSON from stdin (--variables-json -): byte 21: variable "Octopus.Space.Id": value is a number`, wantJSON: true},
+		{name: "malformed sensitive", opt: WithSensitiveJSONNamed(name, strings.NewReader(`[`)),
+			want: "octoenv: the variables JSON from stdin (--variables-json -): byte 0: expected '{'", wantJSON: true},
+		{name: "too large", opt: WithJSONNamed(name, strings.NewReader(`{"A":"1"}`)), opts: []Option{WithMaxJSONBytes(4)},
+			want: "the variables JSON from stdin (--variables-json -): more than 4 bytes"},
+		{name: "read error", opt: WithSensitiveJSONNamed(name, iotest.ErrReader(boom)),
+			want: "octoenv: reading the variables JSON from stdin (--variables-json -): boom"},
+		{name: "nil reader", opt: WithJSONNamed(name, nil), want: "octoenv: WithJSONNamed: nil reader"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			_, err := Load(context.Background(), append(tt.opts, tt.opt)...)
+			if err == nil || !strings.Contains(err.Error(), tt.want) {
+				t.Fatalf("error = %v, want one containing %q", err, tt.want)
+			}
+			var je *JSONError
+			if errors.As(err, &je) != tt.wantJSON || (tt.wantJSON && je.Source != name) {
+				t.Errorf("error %v: *JSONError %v with Source %q", err, tt.wantJSON, name)
+			}
+		})
+	}
+}
+
 func TestLoadCanceled(t *testing.T) {
 	t.Parallel()
 	pr, pw := io.Pipe() // never written: a stdin nobody pipes into
 	defer pw.Close()
 	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
 	defer cancel()
-	_, err := Load(ctx, WithJSON(pr))
-	if !errors.Is(err, context.DeadlineExceeded) {
-		t.Fatalf("error = %v, want context.DeadlineExceeded", err)
+	_, err := Load(ctx, WithJSONNamed("stdin (--variables-json -)", pr))
+	if !errors.Is(err, context.DeadlineExceeded) || !strings.Contains(err.Error(), "from stdin (--variables-json -)") {
+		t.Fatalf("error = %v, want context.DeadlineExceeded naming stdin", err)
 	}
 }
