@@ -24,7 +24,8 @@ type ConfigValue struct {
 
 // ConfigFromVariables returns the stack config held by the Pulumi.Config.* variables,
 // sorted by key. Problems (an empty key, an empty namespace or name, whitespace in a key, a
-// plain key that a path key writes into) come back as a *ValidationError.
+// plain key that a path key writes into, a value holding a NUL byte or an expression
+// Octopus could not substitute, see [Unsubstituted]) come back as a *ValidationError.
 func ConfigFromVariables(vars *Variables) ([]ConfigValue, error) {
 	var ps problems
 	cfg := configFromVariables(vars, &ps)
@@ -48,8 +49,7 @@ func configFromVariables(vars *Variables, ps *problems) []ConfigValue {
 			continue
 		}
 		key := x.Name[len(ConfigPrefix):]
-		if reason := checkConfigKey(key); reason != "" {
-			ps.add(x.Name, "%s", reason)
+		if !checkConfigVariable(vars, x, key, ps) {
 			continue
 		}
 		name := key
@@ -87,6 +87,25 @@ func configFromVariables(vars *Variables, ps *problems) []ConfigValue {
 		out[i] = e.ConfigValue
 	}
 	return out
+}
+
+// checkConfigVariable adds a problem for each reason the config variable x (whose key is
+// key) is not usable, and reports whether it is.
+func checkConfigVariable(vars *Variables, x Variable, key string, ps *problems) bool {
+	n := len(*ps)
+	if reason := checkConfigKey(key); reason != "" {
+		ps.add(x.Name, "%s", reason)
+	}
+	if strings.IndexByte(x.Value, 0) >= 0 {
+		// No process argument or environment variable can hold a NUL, and that is how
+		// config reaches Pulumi and the program: the run would fail with a bare
+		// "fork/exec: invalid argument".
+		ps.add(x.Name, "holds a NUL byte, which Pulumi cannot pass to a program; remove it from the value")
+	}
+	if expr, ok := Unsubstituted(x.Value); ok && !vars.Literal(x.Name) {
+		ps.add(x.Name, "%s", unsubstitutedReason(x.Name, expr, x.Sensitive))
+	}
+	return len(*ps) == n
 }
 
 // checkConfigKey returns why key is not a usable config key, or "".

@@ -59,6 +59,7 @@ func KnownVariables() []string {
 		VarRunbookID, VarRunbookName, VarRunbookRunID,
 		VarTaskID, VarStepName, VarActionName, VarServerURI, VarMachineName,
 		VarOrganization, VarProject, VarStack, VarStackTemplate, VarSensitiveVariables,
+		VarLiteralVariables,
 	}
 }
 
@@ -185,7 +186,10 @@ func (ps *problems) add(variable, format string, args ...any) {
 // package paths, the stack reference and the stack config. It reports every problem at
 // once in a *ValidationError. Octopus.Project.Name and Octopus.Environment.Name are
 // required unless Pulumi.Stack names the stack (the stack template needs them); other
-// variables are checked when present.
+// variables are checked when present. A variable it reads or passes on (the Octopus
+// system variables, package paths, Pulumi.* settings and config, tokens, the passphrase,
+// OIDC JWTs) whose value still holds an Octostache expression is a problem, since Octopus
+// could not substitute it ([Unsubstituted]), unless Octopulumi.LiteralVariables lists it.
 func NewContext(vars *Variables) (*Context, error) {
 	if vars == nil {
 		vars = &Variables{}
@@ -242,6 +246,9 @@ func NewContext(vars *Variables) (*Context, error) {
 	c.Packages = packages(vars, &ps)
 	c.Stack = stackFromContext(c, &ps)
 	c.Config = configFromVariables(vars, &ps)
+	var sub problems
+	checkSubstituted(vars, &sub)
+	ps = append(withoutVariablesOf(ps, sub), sub...)
 	if len(ps) > 0 {
 		sort.SliceStable(ps, func(i, j int) bool { return ps[i].Variable < ps[j].Variable })
 		return nil, &ValidationError{Problems: ps}

@@ -20,7 +20,8 @@
 //     digits, so Pulumi.Config.aws:region is OCTOPULUMI_VAR_Pulumi__Config__aws_3Aregion),
 //     and short aliases for the variables this package understands ([EnvAliases]):
 //     OCTOPULUMI_ORGANIZATION, OCTOPULUMI_PROJECT, OCTOPULUMI_STACK,
-//     OCTOPULUMI_STACK_TEMPLATE, OCTOPULUMI_SENSITIVE_VARIABLES, and the sensitive
+//     OCTOPULUMI_STACK_TEMPLATE, OCTOPULUMI_SENSITIVE_VARIABLES,
+//     OCTOPULUMI_LITERAL_VARIABLES, and the sensitive
 //     OCTOPULUMI_ACCESS_TOKEN, OCTOPULUMI_CONFIG_PASSPHRASE and OCTOPULUMI_OIDC_TOKEN.
 //     All are valid Bash names.
 //  3. Explicit: name/value pairs, e.g. from flags ([ParsePairs], [WithVariables]).
@@ -55,9 +56,21 @@
 // failing that {project} is the Octopus project. Octopus names go through [NormalizeName]:
 // lower case, letters, digits, '-', '_' and '.', stable for the same input.
 //
+// A value that still holds an Octostache expression, "#{…}" (or an unclosed "#{"), is one
+// Octopus could not substitute: a missing variable, a typo, a step whose name changed
+// ([Unsubstituted]). NewContext refuses it in every variable it reads or passes on (the
+// Octopus system variables, package paths, Pulumi.* settings, Pulumi.Config.* values, the
+// access token, the passphrase, OIDC JWTs), naming the variable and the expression, and
+// for a sensitive variable never its value. A value that really holds "#{" is taken as
+// it is when its variable is listed in Octopulumi.LiteralVariables (names separated by
+// newlines or commas, read like Octopulumi.SensitiveVariables). Octostache writes "##{x}"
+// to produce a literal "#{x}", so a variable defined that way arrives holding "#{x}" and
+// must be listed too.
+//
 // Variables named Pulumi.Config.<key> become [ConfigValue]s: Pulumi.Config.aws:region sets
 // aws:region; a key whose name holds '.' or '[' is a path (Pulumi.Config.app:db.port sets
-// port inside app:db, Path true); a sensitive variable becomes a secret.
+// port inside app:db, Path true); a sensitive variable becomes a secret. A config value
+// holding a NUL byte is refused: Pulumi cannot pass it to a program.
 //
 // # Service messages out
 //

@@ -25,6 +25,7 @@ var envAliases = map[string]struct {
 	"OCTOPULUMI_STACK":               {VarStack, false},
 	"OCTOPULUMI_STACK_TEMPLATE":      {VarStackTemplate, false},
 	"OCTOPULUMI_SENSITIVE_VARIABLES": {VarSensitiveVariables, false},
+	"OCTOPULUMI_LITERAL_VARIABLES":   {VarLiteralVariables, false},
 	"OCTOPULUMI_ACCESS_TOKEN":        {VarAccessToken, true},
 	"OCTOPULUMI_CONFIG_PASSPHRASE":   {VarConfigPassphrase, true},
 	"OCTOPULUMI_OIDC_TOKEN":          {VarOIDCToken, true},

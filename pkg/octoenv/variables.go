@@ -24,6 +24,11 @@ const (
 	// separated by commas. It is how a source that cannot carry sensitivity (the JSON
 	// `$OctopusParameters` yields) marks variables as sensitive.
 	VarSensitiveVariables = "Octopulumi.SensitiveVariables"
+	// VarLiteralVariables lists the names of variables whose values are taken as they are,
+	// one per line or separated by commas, as Octopulumi.SensitiveVariables. Without it a
+	// value that still holds an Octostache expression ("#{…}") is refused as one Octopus
+	// could not substitute (see [Unsubstituted]).
+	VarLiteralVariables = "Octopulumi.LiteralVariables"
 	// VarOrganization is the Pulumi organization, {org} in a stack template.
 	VarOrganization = "Pulumi.Organization"
 	// VarProject is the Pulumi project name, {project} in a stack template; it must match the
@@ -59,8 +64,9 @@ func hasPrefixFold(s, prefix string) bool {
 // Variables is a merged, read-only set of Octopus variables. Names are case-insensitive,
 // as in Octopus.
 type Variables struct {
-	vars  []Variable
-	index map[string]int // foldName(name) → position in vars
+	vars    []Variable
+	index   map[string]int  // foldName(name) → position in vars
+	literal map[string]bool // foldName of each name listed in Octopulumi.LiteralVariables
 }
 
 // Merge combines layers of variables; a later layer wins over an earlier one for the same
@@ -68,7 +74,9 @@ type Variables struct {
 // layer stays sensitive, so an override never exposes a secret. Finally the names listed in
 // the Octopulumi.SensitiveVariables variable of any layer, the names given as sensitiveNames, and the
 // names that are always sensitive (Pulumi.AccessToken, Pulumi.ConfigPassphrase,
-// *.OpenIdConnect.Jwt) are marked sensitive. An empty name is an error.
+// *.OpenIdConnect.Jwt) are marked sensitive. The names listed in the
+// Octopulumi.LiteralVariables variable of any layer add up the same way ([Variables.Literal]).
+// An empty name is an error.
 func Merge(sensitiveNames []string, layers ...[]Variable) (*Variables, error) {
 	ls := make([]layer, len(layers))
 	for i, l := range layers {
@@ -96,10 +104,15 @@ func merge(sensitiveNames []string, layers []layer) (*Variables, error) {
 		}
 		v.vars, v.index = make([]Variable, 0, n), make(map[string]int, n)
 	}
-	var lists []string // every layer's Octopulumi.SensitiveVariables: an override adds, never removes
+	// Every layer's Octopulumi.SensitiveVariables and Octopulumi.LiteralVariables: an
+	// override adds to the list, never removes from it.
+	var lists, literalLists []string
 	if len(rest) < len(layers) {
 		if x, ok := v.Lookup(VarSensitiveVariables); ok {
 			lists = append(lists, x.Value)
+		}
+		if x, ok := v.Lookup(VarLiteralVariables); ok {
+			literalLists = append(literalLists, x.Value)
 		}
 	}
 	for li, l := range rest {
@@ -109,6 +122,9 @@ func merge(sensitiveNames []string, layers []layer) (*Variables, error) {
 			}
 			if strings.EqualFold(x.Name, VarSensitiveVariables) {
 				lists = append(lists, x.Value)
+			}
+			if strings.EqualFold(x.Name, VarLiteralVariables) {
+				literalLists = append(literalLists, x.Value)
 			}
 			k := foldName(x.Name)
 			if i, ok := v.index[k]; ok {
@@ -138,11 +154,20 @@ func merge(sensitiveNames []string, layers []layer) (*Variables, error) {
 			v.vars[i].Sensitive = true
 		}
 	}
+	for _, list := range literalLists {
+		for _, name := range SplitNames(list) {
+			if v.literal == nil {
+				v.literal = make(map[string]bool)
+			}
+			v.literal[foldName(name)] = true
+		}
+	}
 	return v, nil
 }
 
 // SplitNames splits a list of variable names separated by newlines or commas, trimming
-// spaces and dropping empty entries; the format of Octopulumi.SensitiveVariables.
+// spaces and dropping empty entries; the format of Octopulumi.SensitiveVariables and
+// Octopulumi.LiteralVariables.
 func SplitNames(list string) []string {
 	f := strings.FieldsFunc(list, func(r rune) bool { return r == '\n' || r == '\r' || r == ',' })
 	out := f[:0]
@@ -190,6 +215,13 @@ func (v *Variables) Value(name string) string {
 func (v *Variables) Sensitive(name string) bool {
 	x, ok := v.Lookup(name)
 	return ok && x.Sensitive
+}
+
+// Literal reports whether the variable called name (ignoring case) is listed in
+// Octopulumi.LiteralVariables, in any source: its value is taken as it is, even when it
+// holds "#{".
+func (v *Variables) Literal(name string) bool {
+	return v != nil && v.literal[foldName(name)]
 }
 
 // All returns a copy of every variable, in the order they were first seen.
