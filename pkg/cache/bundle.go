@@ -16,6 +16,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/octopulumi/octopulumi/internal/safefile"
 )
 
 // IndexFile is the bundle's table of contents, at the root of the archive
@@ -72,7 +74,7 @@ func Bundle(ctx context.Context, m *Manifest, w io.Writer, opts ...Option) error
 		}
 		idx.Plugins = append(idx.Plugins, rec)
 	}
-	return writeBundle(w, tmp, idx)
+	return writeBundle(ctx, w, tmp, idx)
 }
 
 // BundleFile is [Bundle] into the file path, written atomically; a name
@@ -141,10 +143,10 @@ func (o options) fetchPlugin(ctx context.Context, p Plugin, dir string) (entryRe
 	if _, err := tf.Seek(0, io.SeekStart); err != nil {
 		return entryRecord{}, err
 	}
-	if err := extractPluginTarball(bufio.NewReaderSize(tf, 1<<20), dir); err != nil {
+	if err := extractPluginTarball(ctx, bufio.NewReaderSize(ctxReader{ctx, tf}, 1<<20), dir); err != nil {
 		return entryRecord{}, fmt.Errorf("plugin %s: tarball %s: %w", p.Dir(), p.Asset(o.platform), err)
 	}
-	files, err := scanDir(dir, true)
+	files, err := scanDir(ctx, dir, true)
 	if err != nil {
 		return entryRecord{}, fmt.Errorf("plugin %s: %w", p.Dir(), err)
 	}
@@ -155,7 +157,7 @@ func (o options) fetchPlugin(ctx context.Context, p Plugin, dir string) (entryRe
 
 // extractPluginTarball unpacks a plugin's .tar.gz into dir, refusing
 // anything that would land outside it.
-func extractPluginTarball(r io.Reader, dir string) error {
+func extractPluginTarball(ctx context.Context, r io.Reader, dir string) error {
 	zr, err := gzip.NewReader(r)
 	if err != nil {
 		return err
@@ -195,7 +197,7 @@ func extractPluginTarball(r io.Reader, dir string) error {
 		case tar.TypeDir:
 			err = os.MkdirAll(p, 0o755)
 		case tar.TypeReg:
-			err = writeFileFrom(p, tr, fs.FileMode(normMode(fs.FileMode(h.Mode))))
+			err = writeFileFrom(ctx, p, tr, fs.FileMode(normMode(fs.FileMode(h.Mode))))
 		case tar.TypeSymlink:
 			links[name] = h.Linkname
 			if links.unsafe(name, true) != "" {
@@ -211,17 +213,17 @@ func extractPluginTarball(r io.Reader, dir string) error {
 	}
 }
 
-func writeFileFrom(p string, r io.Reader, mode fs.FileMode) error {
+func writeFileFrom(ctx context.Context, p string, r io.Reader, mode fs.FileMode) error {
 	f, err := os.OpenFile(p, os.O_CREATE|os.O_TRUNC|os.O_WRONLY, mode)
 	if err != nil {
 		return err
 	}
-	_, err = io.Copy(f, r)
+	_, err = copyCtx(ctx, f, r)
 	return errors.Join(err, f.Close(), os.Chmod(p, mode))
 }
 
 // writeBundle writes the index, then plugins/ from root in index order.
-func writeBundle(w io.Writer, root string, idx bundleIndex) error {
+func writeBundle(ctx context.Context, w io.Writer, root string, idx bundleIndex) error {
 	tw := tar.NewWriter(w)
 	raw, err := json.MarshalIndent(idx, "", "  ")
 	if err != nil {
@@ -256,7 +258,7 @@ func writeBundle(w io.Writer, root string, idx bundleIndex) error {
 				err = tw.WriteHeader(h)
 			case "file":
 				if err = tw.WriteHeader(hdr(name, tar.TypeReg, int64(f.Mode), f.Size)); err == nil {
-					err = copyInto(tw, filepath.Join(root, "plugins", e.Plugin.Dir(), filepath.FromSlash(f.Path)))
+					err = copyInto(ctx, tw, filepath.Join(root, "plugins", e.Plugin.Dir(), filepath.FromSlash(f.Path)))
 				}
 			}
 			if err != nil {
@@ -267,12 +269,12 @@ func writeBundle(w io.Writer, root string, idx bundleIndex) error {
 	return tw.Close()
 }
 
-func copyInto(w io.Writer, p string) error {
-	f, err := os.Open(p)
+func copyInto(ctx context.Context, w io.Writer, p string) error {
+	f, err := safefile.Open(p)
 	if err != nil {
 		return err
 	}
 	defer f.Close()
-	_, err = io.Copy(w, f)
+	_, err = copyCtx(ctx, w, f)
 	return err
 }

@@ -64,4 +64,10 @@
 // with [VerifyContents]: an Octopus package's hash is checked by Octopus
 // when it is transferred, and hashing would make the cost grow with the
 // bytes again. Filling a worker-shared cache always hashes.
+//
+// Every file read from outside (a bundle or its index, a manifest, a
+// record in a shared cache) must be a regular file, or a symlink to one, of
+// a bounded size: a FIFO, a device such as /dev/zero or a folder in its
+// place is refused with an error that names it, at once. Every copy and hash
+// stops soon after its context ends, whatever the plugins' size.
 package cache

@@ -1,6 +1,7 @@
 package cache
 
 import (
+	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
@@ -12,6 +13,8 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+
+	"github.com/octopulumi/octopulumi/internal/safefile"
 )
 
 // fileRecord is one file, folder or symlink inside a plugin folder.
@@ -52,7 +55,7 @@ func normMode(m fs.FileMode) uint32 {
 
 // scanDir lists root's content in a fixed order (folders before their
 // content, names sorted bytewise); with hash it also reads every file.
-func scanDir(root string, hash bool) ([]fileRecord, error) {
+func scanDir(ctx context.Context, root string, hash bool) ([]fileRecord, error) {
 	var out []fileRecord
 	err := filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
@@ -81,7 +84,7 @@ func scanDir(root string, hash bool) ([]fileRecord, error) {
 		case info.Mode().IsRegular():
 			r.Type, r.Size = "file", info.Size()
 			if hash {
-				if r.SHA256, err = hashFile(p); err != nil {
+				if r.SHA256, err = hashFile(ctx, p); err != nil {
 					return err
 				}
 			}
@@ -95,17 +98,58 @@ func scanDir(root string, hash bool) ([]fileRecord, error) {
 	return out, err
 }
 
-func hashFile(p string) (string, error) {
-	f, err := os.Open(p)
+// hashFile is the SHA-256 of the regular file p; it stops when ctx ends.
+func hashFile(ctx context.Context, p string) (string, error) {
+	f, err := safefile.Open(p)
 	if err != nil {
 		return "", err
 	}
 	defer f.Close()
 	h := sha256.New()
-	if _, err := io.Copy(h, f); err != nil {
+	if _, err := copyCtx(ctx, h, f); err != nil {
 		return "", err
 	}
 	return hex.EncodeToString(h.Sum(nil)), nil
+}
+
+// copyChunk is how much copyCtx copies between two looks at its context:
+// small enough to stop within a few milliseconds, large enough for the
+// kernel's file-to-file copy to pay off.
+const copyChunk = 4 << 20
+
+// copyCtx is io.Copy that stops when ctx ends, so that copying or hashing a
+// plugin of any size stays cancellable. It copies in chunks through
+// io.CopyN, which keeps the kernel's file-to-file fast paths.
+func copyCtx(ctx context.Context, dst io.Writer, src io.Reader) (int64, error) {
+	var n int64
+	for {
+		if err := ctx.Err(); err != nil {
+			return n, err
+		}
+		k, err := io.CopyN(dst, src, copyChunk)
+		n += k
+		if errors.Is(err, io.EOF) {
+			return n, nil
+		}
+		if err != nil {
+			return n, err
+		}
+	}
+}
+
+// ctxReader fails every read once ctx has ended: under a decompressor or a
+// tar reader, which read (and skip) through it, it makes a whole archive
+// cancellable.
+type ctxReader struct {
+	ctx context.Context
+	r   io.Reader
+}
+
+func (c ctxReader) Read(p []byte) (int, error) {
+	if err := c.ctx.Err(); err != nil {
+		return 0, err
+	}
+	return c.r.Read(p)
 }
 
 // checkRecords validates a record list from an index or a sidecar, which
@@ -213,7 +257,7 @@ func (ls linkSet) staysInside(p string) bool {
 // checkDir compares the plugin folder dir with its records: types, sizes
 // and modes always, SHA-256 when deep. It returns an *IntegrityError naming
 // the first difference.
-func checkDir(plugin, dir string, files []fileRecord, deep bool) error {
+func checkDir(ctx context.Context, plugin, dir string, files []fileRecord, deep bool) error {
 	for _, f := range files {
 		bad := func(why string) error { return &IntegrityError{Plugin: plugin, File: f.Path, Reason: why} }
 		p := filepath.Join(dir, filepath.FromSlash(f.Path))
@@ -241,7 +285,7 @@ func checkDir(plugin, dir string, files []fileRecord, deep bool) error {
 				return bad(fmt.Sprintf("size %d bytes, want %d (truncated or corrupt)", info.Size(), f.Size))
 			}
 			if deep && f.SHA256 != "" {
-				sum, err := hashFile(p)
+				sum, err := hashFile(ctx, p)
 				if err != nil {
 					return fmt.Errorf("plugin %s: %w", plugin, err)
 				}
@@ -257,7 +301,7 @@ func checkDir(plugin, dir string, files []fileRecord, deep bool) error {
 // populate fills the empty folder dst from src according to files: a hard
 // link where possible (same file system, same mode), else a copy. It returns
 // how many files it linked and copied.
-func populate(dst, src string, files []fileRecord, allowLink bool) (linked, copied int, err error) {
+func populate(ctx context.Context, dst, src string, files []fileRecord, allowLink bool) (linked, copied int, err error) {
 	for _, f := range files {
 		to := filepath.Join(dst, filepath.FromSlash(f.Path))
 		from := filepath.Join(src, filepath.FromSlash(f.Path))
@@ -271,7 +315,7 @@ func populate(dst, src string, files []fileRecord, allowLink bool) (linked, copi
 				linked++
 				continue
 			}
-			err = copyFile(to, from, fs.FileMode(f.Mode))
+			err = copyFile(ctx, to, from, fs.FileMode(f.Mode))
 			copied++
 		}
 		if err != nil {
@@ -289,8 +333,8 @@ func sameMode(p string, mode uint32) bool {
 	return err == nil && normMode(info.Mode()) == mode
 }
 
-func copyFile(to, from string, mode fs.FileMode) error {
-	in, err := os.Open(from)
+func copyFile(ctx context.Context, to, from string, mode fs.FileMode) error {
+	in, err := safefile.Open(from)
 	if err != nil {
 		return err
 	}
@@ -299,6 +343,6 @@ func copyFile(to, from string, mode fs.FileMode) error {
 	if err != nil {
 		return err
 	}
-	_, err = io.Copy(out, in)
+	_, err = copyCtx(ctx, out, in)
 	return errors.Join(err, out.Sync(), out.Close(), os.Chmod(to, mode))
 }

@@ -102,7 +102,7 @@ func TestPluginTarballCannotWriteOutsideThroughSymlinks(t *testing.T) {
 	root := t.TempDir()
 	dir := filepath.Join(root, "plugins", "resource-x-v1.0.0")
 	raw := tarball(t, true, chain, map[string][]byte{"d/up/x/evil": []byte("pwned")})
-	err := extractPluginTarball(bytes.NewReader(raw), dir)
+	err := extractPluginTarball(context.Background(), bytes.NewReader(raw), dir)
 	if err == nil || !strings.Contains(err.Error(), "d/up/x") {
 		t.Fatalf("extractPluginTarball = %v, want a refusal naming d/up/x", err)
 	}

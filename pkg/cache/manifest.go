@@ -5,12 +5,13 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"net/url"
 	"os"
 	"path/filepath"
 	"slices"
 	"strings"
+
+	"github.com/octopulumi/octopulumi/internal/safefile"
 )
 
 // ManifestFile is the lock file's conventional name, committed beside
@@ -100,14 +101,9 @@ func jsonField(err error) string {
 // ReadManifest reads and validates the manifest at path; errors name the
 // file and the field.
 func ReadManifest(path string) (*Manifest, error) {
-	f, err := os.Open(path)
+	data, err := safefile.ReadFile(path, maxManifestBytes)
 	if err != nil {
 		return nil, fmt.Errorf("read plugin manifest: %w", err)
-	}
-	defer f.Close()
-	data, err := io.ReadAll(io.LimitReader(f, maxManifestBytes+1))
-	if err != nil {
-		return nil, fmt.Errorf("read plugin manifest %s: %w", path, err)
 	}
 	m, err := ParseManifest(data)
 	if me, ok := errors.AsType[*ManifestError](err); ok {

@@ -18,6 +18,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/octopulumi/octopulumi/internal/safefile"
 )
 
 // Report says what a [Restore] or [Warm] did.
@@ -37,8 +39,13 @@ type Report struct {
 // are in place and before it is marked installed.
 var testHookPopulated func(key string)
 
-// maxIndexBytes bounds a bundle index read from an archive.
+// maxIndexBytes bounds a bundle index, in an archive or a folder; a real
+// one is a few KB per plugin.
 const maxIndexBytes = 64 << 20
+
+// maxRecordBytes bounds a plugin's <dir>.octopulumi.json, one plugin's part
+// of an index.
+const maxRecordBytes = maxIndexBytes
 
 // staleStaging is how old an abandoned restore staging folder must be
 // before a later restore deletes it.
@@ -80,7 +87,7 @@ func Restore(ctx context.Context, src, home string, opts ...Option) (*Report, er
 		return nil, fmt.Errorf("restore plugins: %w", err)
 	}
 	if info.IsDir() {
-		entries, err := o.folderEntries(src)
+		entries, err := o.folderEntries(ctx, src)
 		if err != nil {
 			return nil, err
 		}
@@ -90,8 +97,8 @@ func Restore(ctx context.Context, src, home string, opts ...Option) (*Report, er
 }
 
 // folderEntries lists the plugins of a bundle folder or a PULUMI_HOME.
-func (o options) folderEntries(src string) ([]sourceEntry, error) {
-	raw, err := os.ReadFile(filepath.Join(src, IndexFile))
+func (o options) folderEntries(ctx context.Context, src string) ([]sourceEntry, error) {
+	raw, err := safefile.ReadFile(filepath.Join(src, IndexFile), maxIndexBytes)
 	if err == nil {
 		idx, err := parseIndex(raw, filepath.Join(src, IndexFile))
 		if err != nil {
@@ -104,7 +111,7 @@ func (o options) folderEntries(src string) ([]sourceEntry, error) {
 		return out, nil
 	}
 	if !errors.Is(err, fs.ErrNotExist) {
-		return nil, err
+		return nil, fmt.Errorf("restore plugins: %w", err)
 	}
 	st := storeOf(src)
 	names, err := os.ReadDir(st.root)
@@ -122,7 +129,7 @@ func (o options) folderEntries(src string) ([]sourceEntry, error) {
 		}
 		rec, err := readRecord(st.dir(d.Name()))
 		if err != nil {
-			files, err := scanDir(st.dir(d.Name()), false)
+			files, err := scanDir(ctx, st.dir(d.Name()), false)
 			if err != nil {
 				return nil, fmt.Errorf("restore plugins: %w", err)
 			}
@@ -135,7 +142,7 @@ func (o options) folderEntries(src string) ([]sourceEntry, error) {
 
 func readRecord(dir string) (entryRecord, error) {
 	var rec entryRecord
-	raw, err := os.ReadFile(dir + recordSuffix)
+	raw, err := safefile.ReadFile(dir+recordSuffix, maxRecordBytes)
 	if err != nil {
 		return rec, err
 	}
@@ -227,7 +234,7 @@ func (o options) restoreEntries(ctx context.Context, entries []sourceEntry, sour
 	}
 	if check {
 		for _, e := range work {
-			if err := checkDir(e.rec.Plugin.Dir(), e.dir, e.rec.Files, o.deep); err != nil {
+			if err := checkDir(ctx, e.rec.Plugin.Dir(), e.dir, e.rec.Files, o.deep); err != nil {
 				return nil, err
 			}
 		}
@@ -260,11 +267,11 @@ func (o options) install(ctx context.Context, st store, e sourceEntry, r *Report
 	if err != nil {
 		return fmt.Errorf("install plugin %s: %w", key, err)
 	}
-	linked, copied, err := populate(dir, e.dir, e.rec.Files, !o.noLink)
+	linked, copied, err := populate(ctx, dir, e.dir, e.rec.Files, !o.noLink)
 	if err != nil {
 		return fmt.Errorf("install plugin %s into %s: %w", key, st.root, err)
 	}
-	if err := checkDir(key, dir, e.rec.Files, false); err != nil {
+	if err := checkDir(ctx, key, dir, e.rec.Files, false); err != nil {
 		return err
 	}
 	raw, err := json.Marshal(e.rec)
@@ -291,12 +298,13 @@ func (o options) install(ctx context.Context, st store, e sourceEntry, r *Report
 // a staging folder inside home (so that installing is a hard link), and
 // installs only when every byte checked out.
 func (o options) restoreArchive(ctx context.Context, src, home string) (*Report, error) {
-	f, err := os.Open(src)
+	f, err := safefile.Open(src)
 	if err != nil {
 		return nil, fmt.Errorf("restore plugins: %w", err)
 	}
 	defer f.Close()
-	br := bufio.NewReaderSize(f, 1<<20)
+	// Every read, the tar reader's skips included, ends when ctx does.
+	br := bufio.NewReaderSize(ctxReader{ctx, f}, 1<<20)
 	var rd io.Reader = br
 	if magic, _ := br.Peek(2); len(magic) == 2 && magic[0] == 0x1f && magic[1] == 0x8b {
 		zr, err := gzip.NewReader(br)
@@ -307,10 +315,16 @@ func (o options) restoreArchive(ctx context.Context, src, home string) (*Report,
 	}
 	tr := tar.NewReader(rd)
 	h, err := tr.Next()
+	if cerr := ctx.Err(); cerr != nil {
+		return nil, cerr
+	}
 	if err != nil || h.Name != IndexFile || h.Size > maxIndexBytes {
 		return nil, &ManifestError{Source: src, Field: IndexFile, Reason: "the archive does not start with a bundle index: make it with `octopulumi cache bundle`"}
 	}
-	raw, err := io.ReadAll(tr)
+	raw, err := io.ReadAll(io.LimitReader(tr, maxIndexBytes))
+	if cerr := ctx.Err(); cerr != nil {
+		return nil, cerr
+	}
 	if err != nil {
 		return nil, &ManifestError{Source: src, Field: IndexFile, Reason: "unreadable: " + err.Error()}
 	}
@@ -419,11 +433,14 @@ func extractChecked(ctx context.Context, tr *tar.Reader, staging string, want ma
 			if h.Size != rec.Size {
 				return &IntegrityError{Plugin: key, File: path, Reason: fmt.Sprintf("size %d bytes in the archive, the index says %d", h.Size, rec.Size)}
 			}
-			err = extractHashed(tr, p, rec, key)
+			err = extractHashed(ctx, tr, p, rec, key)
 		}
 		if err != nil {
 			return err
 		}
+	}
+	if err := ctx.Err(); err != nil {
+		return err // a cancelled read is not the archive's fault
 	}
 	for _, key := range slices.Sorted(maps.Keys(want)) {
 		for _, path := range slices.Sorted(maps.Keys(want[key])) {
@@ -440,7 +457,7 @@ func extractChecked(ctx context.Context, tr *tar.Reader, staging string, want ma
 	return nil
 }
 
-func extractHashed(r io.Reader, p string, rec fileRecord, key string) error {
+func extractHashed(ctx context.Context, r io.Reader, p string, rec fileRecord, key string) error {
 	if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
 		return err
 	}
@@ -448,7 +465,7 @@ func extractHashed(r io.Reader, p string, rec fileRecord, key string) error {
 	if err != nil {
 		return err
 	}
-	err = copyChecked(f, r, rec, key)
+	err = copyChecked(ctx, f, r, rec, key)
 	if cerr := errors.Join(f.Close(), os.Chmod(p, fs.FileMode(rec.Mode))); err == nil && cerr != nil {
 		err = fmt.Errorf("plugin %s: write %s: %w", key, rec.Path, cerr)
 	}
@@ -457,16 +474,19 @@ func extractHashed(r io.Reader, p string, rec fileRecord, key string) error {
 
 // copyChecked copies r to w and checks the bytes against rec. A failure to
 // read is the archive's fault (an *IntegrityError); a failure to write (a
-// full disk) is not, and keeps its cause so that errors.Is finds ENOSPC.
-func copyChecked(w io.Writer, r io.Reader, rec fileRecord, key string) error {
+// full disk) is not, and keeps its cause so that errors.Is finds ENOSPC;
+// nor is a cancellation, which ends the copy within a chunk.
+func copyChecked(ctx context.Context, w io.Writer, r io.Reader, rec fileRecord, key string) error {
 	h := sha256.New()
 	src := &readErrReader{r: r}
 	bw := bufio.NewWriterSize(io.MultiWriter(w, h), 1<<20)
-	n, err := io.Copy(bw, src)
+	n, err := copyCtx(ctx, bw, src)
 	if err == nil {
 		err = bw.Flush()
 	}
 	switch {
+	case ctx.Err() != nil:
+		return ctx.Err()
 	case src.err != nil:
 		return &IntegrityError{Plugin: key, File: rec.Path, Reason: fmt.Sprintf("archive truncated or corrupt after %d of %d bytes: %v", n, rec.Size, src.err)}
 	case err != nil:

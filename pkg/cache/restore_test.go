@@ -266,10 +266,19 @@ func TestExtractTellsAFullDiskFromABadArchive(t *testing.T) {
 		{"truncated archive", io.Discard, failingReader{io.ErrUnexpectedEOF}, true, nil},
 		{"tampered bytes", io.Discard, strings.NewReader("other bytes!"), true, nil},
 		{"good", io.Discard, bytes.NewReader(body), false, nil},
+		// A read that fails because the restore was cancelled is no fault of the archive.
+		{"cancelled", io.Discard, bytes.NewReader(body), false, context.Canceled},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			err := copyChecked(tc.w, tc.r, rec, "resource-x-v1.0.0")
+			ctx, cancel := context.WithCancel(context.Background())
+			defer cancel()
+			r := tc.r
+			if tc.cause == context.Canceled {
+				cancel()
+				r = ctxReader{ctx, r}
+			}
+			err := copyChecked(ctx, tc.w, r, rec, "resource-x-v1.0.0")
 			if got := errors.Is(err, ErrIntegrity); got != tc.integrity {
 				t.Fatalf("copyChecked = %v; integrity error %v, want %v", err, got, tc.integrity)
 			}

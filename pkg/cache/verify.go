@@ -181,7 +181,7 @@ func (o options) verifyEntry(ctx context.Context, st store, key string) (_ entry
 		reason = why
 	} else if rec, err := readRecord(dir); err == nil {
 		state = entryVerified
-		if err := checkDir(key, dir, rec.Files, o.deep); err != nil {
+		if err := checkDir(ctx, key, dir, rec.Files, o.deep); err != nil {
 			var ie *IntegrityError
 			if !errors.As(err, &ie) {
 				return entryGone, nil, err

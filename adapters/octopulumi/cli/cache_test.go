@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 )
 
 // runCLI runs octopulumi with args and returns its exit code, stdout and
@@ -90,6 +91,46 @@ func TestCacheHelp(t *testing.T) {
 			}
 			if !strings.Contains(line, tt.want) || strings.Count(line, "default") > 1 {
 				t.Fatalf("help line of %s %s = %q; want %q and at most one default", tt.cmd, tt.flag, line, tt.want)
+			}
+		})
+	}
+}
+
+// TestCacheRestoreRefusesSpecialFiles: a bundle whose index is not a
+// regular file fails at once, saying what the index is, instead of reading
+// /dev/zero until memory runs out (and ignoring Ctrl+C meanwhile).
+func TestCacheRestoreRefusesSpecialFiles(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name, target, want string
+	}{
+		{"index is a symlink to /dev/zero", "/dev/zero", "which is a character device, which could be read without end, not a regular file"},
+		{"index is a symlink to a folder", "/", "which is a folder, not a regular file"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			if _, err := os.Stat(tt.target); err != nil {
+				t.Skip(err)
+			}
+			bundle := t.TempDir()
+			if err := os.Symlink(tt.target, filepath.Join(bundle, "octopulumi-bundle.json")); err != nil {
+				t.Fatal(err)
+			}
+			done := make(chan struct{})
+			var code int
+			var errOut string
+			go func() {
+				defer close(done)
+				code, _, errOut = runCLI(t, "cache", "restore", "--from", bundle, "--pulumi-home", t.TempDir())
+			}()
+			select {
+			case <-done:
+			case <-time.After(10 * time.Second):
+				t.Fatal("cache restore still running after 10 s")
+			}
+			if code != 1 || !strings.Contains(errOut, "octopulumi-bundle.json is a symlink to "+tt.target+", "+tt.want) {
+				t.Fatalf("exit %d, stderr:\n%s\nwant exit 1 and %q", code, errOut, tt.want)
 			}
 		})
 	}
