@@ -38,6 +38,7 @@
 // [Script] generates the Bash and PowerShell lines a step needs: Bash exports each named
 // variable read with get_octopusvariable; PowerShell pipes all of $OctopusParameters as JSON
 // to stdin. Secrets travel through the environment or stdin, never a file or the script body.
+// For names a script learns only when it runs, [BashEnvNameFunc] is EnvName in Bash.
 //
 // # The context
 //

@@ -119,6 +119,32 @@ func (s Script) PowerShell() (string, error) {
 	return b.String(), nil
 }
 
+// bashEnvNameFunc is EnvName in Bash. LC_ALL=C makes Bash count and slice bytes, as
+// EnvName does, and keeps [A-Za-z0-9] to ASCII whatever the worker's locale.
+const bashEnvNameFunc = `# octopulumi_env_name PREFIX NAME: the environment variable that carries
+# the Octopus variable NAME, as octoenv.EnvName names it: letters and digits
+# kept, '.' as __, any other byte as _ and two hex digits.
+octopulumi_env_name() {
+  local LC_ALL=C out=$1 name=$2 c i
+  for ((i = 0; i < ${#name}; i++)); do
+    c=${name:i:1}
+    case $c in
+      [A-Za-z0-9]) out+=$c ;;
+      .) out+=__ ;;
+      *) out+=$(printf '_%02X' "'$c") ;;
+    esac
+  done
+  printf '%s' "$out"
+}
+`
+
+// BashEnvNameFunc returns the definition of a Bash function, octopulumi_env_name PREFIX
+// NAME, that prints PREFIX followed by the encoded NAME exactly as [EnvName] encodes it
+// (PREFIX is [EnvVarPrefix] or [EnvSecretPrefix]). It is for scripts that learn variable
+// names only when they run, e.g. from a multi-line parameter, where [Script.Bash] cannot
+// name them in advance; e.g. export "$(octopulumi_env_name OCTOPULUMI_VAR_ "$name")=…".
+func BashEnvNameFunc() string { return bashEnvNameFunc }
+
 // BashQuote quotes s as one Bash word, in single quotes, so that nothing in
 // it is expanded: what [Script.Bash] uses for names and arguments, for code
 // that writes Bash around it.

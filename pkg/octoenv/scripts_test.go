@@ -150,3 +150,47 @@ func TestScriptErrors(t *testing.T) {
 		})
 	}
 }
+
+// TestBashEnvNameFunc runs BashEnvNameFunc in a real Bash on tricky names and compares
+// each result with EnvName: the two encodings must never drift apart, or a script would
+// hand a variable over under a name FromEnviron reads differently.
+func TestBashEnvNameFunc(t *testing.T) {
+	t.Parallel()
+	bash, err := exec.LookPath("bash")
+	if err != nil {
+		t.Fatalf("bash is needed for this test: %v", err)
+	}
+	names := []string{
+		"Pulumi.Config.aws:region", "Pulumi.Config.app:db.port", "Pulumi.Config.app:list[0]",
+		"Pulumi.Config.x-y_z", "a_b", "..", "Octopus.Action.Package[].ExtractedPath",
+		"Pulumi.Config.app:café", "Ünïcödé.Näme", "😀", "\xff\xfe invalid UTF-8",
+		"it's a \"name\"", "tab\there", "*?[]$`\\", "%s%d%%", "-n", "-e", "a b", "\x01\x7f", "$(id)",
+	}
+	for _, sensitive := range []bool{false, true} {
+		prefix := EnvVarPrefix
+		if sensitive {
+			prefix = EnvSecretPrefix
+		}
+		var script strings.Builder
+		script.WriteString(BashEnvNameFunc())
+		for _, n := range names {
+			// NUL-separated: a name cannot hold NUL, so the split is exact.
+			script.WriteString("octopulumi_env_name " + prefix + " " + BashQuote(n) + "; printf '\\0'\n")
+		}
+		cmd := exec.CommandContext(context.Background(), bash, "-c", script.String())
+		cmd.Env = []string{"PATH=" + os.Getenv("PATH"), "LANG=C.UTF-8"}
+		out, err := cmd.Output()
+		if err != nil {
+			t.Fatalf("bash: %v", err)
+		}
+		got := strings.Split(strings.TrimSuffix(string(out), "\x00"), "\x00")
+		if len(got) != len(names) {
+			t.Fatalf("%d names out of bash, want %d: %q", len(got), len(names), got)
+		}
+		for i, n := range names {
+			if want := EnvName(n, sensitive); got[i] != want {
+				t.Errorf("bash names %q %s, EnvName %s", n, got[i], want)
+			}
+		}
+	}
+}
