@@ -149,7 +149,9 @@ type Problem struct {
 func (p Problem) String() string { return p.Variable + " " + p.Reason }
 
 // ValidationError lists every problem found in the variables, each named by its Octopus
-// variable name. It never contains the value of a sensitive variable.
+// variable name. It never contains the value of a sensitive variable: of one holding an
+// expression Octopus could not substitute it shows only that expression, and only when
+// it reads like a variable reference (such as "#{Pulumi.Token}").
 type ValidationError struct {
 	Problems []Problem
 }
