@@ -8,32 +8,21 @@ import (
 	"os"
 	"slices"
 	"strings"
-	"sync"
 	"time"
 )
 
-// Environment variables a [Credentials] owns in the pulumi child process.
+// Environment variables read, never set, by [Client.SelfManaged]: a
+// passphrase passes through the caller's environment.
 const (
-	EnvAccessToken     = "PULUMI_ACCESS_TOKEN"
-	EnvBackendURL      = "PULUMI_BACKEND_URL"
-	EnvCredentialsPath = "PULUMI_CREDENTIALS_PATH"
-	// EnvConfigPassphrase and EnvConfigPassphraseFile are read, never set,
-	// by [SelfManaged]: a passphrase passes through the caller's environment.
 	EnvConfigPassphrase     = "PULUMI_CONFIG_PASSPHRASE"
 	EnvConfigPassphraseFile = "PULUMI_CONFIG_PASSPHRASE_FILE"
 )
 
-// OwnedVariables lists the variables that [Credentials.Env] sets and that
-// must never be inherited from the parent environment: a stray
-// PULUMI_ACCESS_TOKEN of the worker must not leak into an OIDC run.
-func OwnedVariables() []string {
-	return []string{EnvAccessToken, EnvBackendURL, EnvCredentialsPath}
-}
-
 // Credentials is the outcome of a login: what the pulumi child processes
-// need. It owns a per-run credentials folder, so that nothing the CLI stores
-// (credentials.json) lands in the worker's ~/.pulumi; Close removes it.
-// String and LogValue hide the token.
+// need. It is plain data: the runner turns it into the child's environment
+// (PULUMI_ACCESS_TOKEN, PULUMI_BACKEND_URL) and keeps the CLI's own
+// credentials in its run folder. String, GoString and LogValue hide the
+// token and any key in the backend URL.
 type Credentials struct {
 	Token      string    // empty for self-managed backends
 	BackendURL string    // Pulumi Cloud API URL, or file://, s3://, azblob://, gs://
@@ -42,63 +31,12 @@ type Credentials struct {
 	Account    *Account  // nil for self-managed backends
 	Report     *Report   // the OIDC pre-flight and probe, when they ran
 	Warnings   []string
-
-	dir       string
-	closeOnce sync.Once
-	closeErr  error
-}
-
-// CredentialsDir returns the per-run folder that PULUMI_CREDENTIALS_PATH
-// points to.
-func (c *Credentials) CredentialsDir() string { return c.dir }
-
-// Env returns exactly the variables the credentials own, with values:
-// PULUMI_BACKEND_URL, PULUMI_CREDENTIALS_PATH and, for Pulumi Cloud,
-// PULUMI_ACCESS_TOKEN. Build a child's environment with [Credentials.Apply].
-func (c *Credentials) Env() map[string]string {
-	env := map[string]string{EnvBackendURL: c.BackendURL, EnvCredentialsPath: c.dir}
-	if c.Token != "" {
-		env[EnvAccessToken] = c.Token
-	}
-	return env
-}
-
-// Apply returns environ (KEY=VALUE entries, such as os.Environ()) without
-// any variable the credentials own, plus [Credentials.Env], sorted by name.
-// A PULUMI_ACCESS_TOKEN of the parent never survives, even for a
-// self-managed backend, where the child gets none.
-func (c *Credentials) Apply(environ []string) []string {
-	owned := OwnedVariables()
-	out := make([]string, 0, len(environ)+3)
-	for _, kv := range environ {
-		name, _, _ := strings.Cut(kv, "=")
-		if slices.ContainsFunc(owned, func(o string) bool { return strings.EqualFold(o, name) }) {
-			continue
-		}
-		out = append(out, kv)
-	}
-	for k, v := range c.Env() {
-		out = append(out, k+"="+v)
-	}
-	slices.Sort(out)
-	return out
 }
 
 // ExpiresWithin reports whether the token expires within d of now; false
 // when its expiry is unknown.
 func (c *Credentials) ExpiresWithin(now time.Time, d time.Duration) bool {
 	return !c.Expiry.IsZero() && c.Expiry.Before(now.Add(d))
-}
-
-// Close removes the credentials folder and everything the CLI wrote in it.
-// It is idempotent.
-func (c *Credentials) Close() error {
-	c.closeOnce.Do(func() {
-		if c.dir != "" {
-			c.closeErr = os.RemoveAll(c.dir)
-		}
-	})
-	return c.closeErr
 }
 
 // String hides the token.
@@ -113,14 +51,6 @@ func (c *Credentials) String() string {
 // LogValue hides the token from slog.
 func (c *Credentials) LogValue() slog.Value {
 	return slog.GroupValue(slog.String("backend", RedactURL(c.BackendURL)), slog.String("source", c.Source), slog.Time("expiry", c.Expiry))
-}
-
-func newCredentials(tempDir string) (*Credentials, error) {
-	dir, err := os.MkdirTemp(tempDir, "octopulumi-credentials-")
-	if err != nil {
-		return nil, fmt.Errorf("creating the per-run credentials folder: %w", err)
-	}
-	return &Credentials{dir: dir}, nil
 }
 
 // selfManagedSchemes are the backends that keep state without Pulumi Cloud.
@@ -171,12 +101,7 @@ func (c *Client) SelfManaged(backendURL string, getenv func(string) string) (*Cr
 	for _, w := range warnings {
 		c.o.logger.Warn(w)
 	}
-	cr, err := newCredentials(c.o.tempDir)
-	if err != nil {
-		return nil, err
-	}
-	cr.BackendURL, cr.Source, cr.Warnings = backendURL, "self-managed backend", warnings
-	return cr, nil
+	return &Credentials{BackendURL: backendURL, Source: "self-managed backend", Warnings: warnings}, nil
 }
 
 // GoString hides the token from %#v.

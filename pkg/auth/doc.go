@@ -1,7 +1,8 @@
 // Package auth logs a Pulumi deployment in: it checks a stored Pulumi Cloud
 // access token, or exchanges an Octopus Deploy OpenID Connect token (JWT)
-// for a short-lived Pulumi Cloud token, and turns the result into the
-// environment of the pulumi child processes.
+// for a short-lived Pulumi Cloud token, and returns the result as plain
+// [Credentials]: the token and the backend URL. The runner, not this
+// package, builds the environment of the pulumi child processes from them.
 //
 // When OIDC is misconfigured, Pulumi Cloud answers with a bare refusal. This
 // package explains failures before Pulumi Cloud does: a JWT pre-flight
@@ -20,8 +21,7 @@
 //		auth.WithOnToken(func(tok string) { octo.Mask(tok) }))
 //	cr, err := c.LoginOIDC(ctx, jwt, auth.ExchangeRequest{Organization: org}, "the Octopus account X")
 //	// or c.LoginToken(ctx, token, source), or c.SelfManaged(backendURL, os.Getenv)
-//	defer cr.Close()
-//	cmd.Env = cr.Apply(os.Environ())
+//	r, err := runner.New(dir, runner.WithBackend(cr.BackendURL), runner.WithAccessToken(cr.Token))
 //
 // and `oidc check` prints c.Check(ctx, jwt, auth.Audience(org)).
 //

@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/base64"
 	"fmt"
-	"os"
 	"time"
 
 	"github.com/octopulumi/octopulumi/pkg/auth"
@@ -47,7 +46,7 @@ func ExampleClient_Preflight() {
 }
 
 // LoginOIDC checks the token and the issuer, exchanges the token and
-// returns the environment of the pulumi processes; here against the fakes.
+// returns the credentials of the pulumi processes; here against the fakes.
 func ExampleClient_LoginOIDC() {
 	iss, err := authtest.NewIssuer(authtest.IssuerTLS())
 	if err != nil {
@@ -76,38 +75,13 @@ func ExampleClient_LoginOIDC() {
 	if err != nil {
 		panic(err)
 	}
-	defer cr.Close()
-	env := cr.Env()
 	fmt.Println("user:", cr.Account.UserName)
-	fmt.Println("token set:", auth.LooksLikePulumiToken(env["PULUMI_ACCESS_TOKEN"]))
-	fmt.Println("backend is the fake:", env["PULUMI_BACKEND_URL"] == cloud.URL)
-	_, err = os.Stat(env["PULUMI_CREDENTIALS_PATH"])
-	fmt.Println("credentials folder exists:", err == nil)
+	fmt.Println("token set:", auth.LooksLikePulumiToken(cr.Token))
+	fmt.Println("backend is the fake:", cr.BackendURL == cloud.URL)
+	fmt.Println("expires:", !cr.Expiry.IsZero())
 	// Output:
 	// user: acme
 	// token set: true
 	// backend is the fake: true
-	// credentials folder exists: true
-}
-
-// Apply builds a child process's environment: the parent's variables
-// without the ones the credentials own, plus the credentials' own.
-func ExampleCredentials_Apply() {
-	c, err := auth.New(auth.WithTempDir(os.TempDir()))
-	if err != nil {
-		panic(err)
-	}
-	cr, err := c.SelfManaged("file:///var/lib/pulumi-state", func(string) string { return "" })
-	if err != nil {
-		panic(err)
-	}
-	defer cr.Close()
-	for _, kv := range cr.Apply([]string{"PATH=/usr/bin", "PULUMI_ACCESS_TOKEN=pul-stray"}) {
-		if kv != "PULUMI_CREDENTIALS_PATH="+cr.CredentialsDir() {
-			fmt.Println(kv)
-		}
-	}
-	// Output:
-	// PATH=/usr/bin
-	// PULUMI_BACKEND_URL=file:///var/lib/pulumi-state
+	// expires: true
 }

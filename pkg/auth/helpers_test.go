@@ -91,7 +91,6 @@ func (f *fakes) client(t testing.TB, extra ...Option) *Client {
 		WithRetry(3, time.Millisecond, 5*time.Millisecond),
 		WithDiscoveryCache(NewDiscoveryCache()),
 		WithLogger(slog.New(slog.NewTextHandler(f.log, &slog.HandlerOptions{Level: slog.LevelDebug}))),
-		WithTempDir(t.TempDir()),
 		WithOnToken(func(tok string) {
 			mu.Lock()
 			defer mu.Unlock()

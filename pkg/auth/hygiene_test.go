@@ -3,10 +3,8 @@ package auth
 import (
 	"context"
 	"fmt"
-	"io/fs"
+	"log/slog"
 	"net/http"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -15,8 +13,8 @@ import (
 )
 
 // TestSecretsNeverLeak runs every failure path with known secrets and
-// asserts that no secret appears in any error, report, log line, String
-// form or file left behind.
+// asserts that no secret appears in any error, report, log line or printed
+// form (%v, %+v, %#v) of the result.
 func TestSecretsNeverLeak(t *testing.T) {
 	t.Parallel()
 	const passphrase = "hygiene-passphrase-42"
@@ -32,11 +30,7 @@ func TestSecretsNeverLeak(t *testing.T) {
 			jwt := f.mint(t, nil, opts...)
 			ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 			defer cancel()
-			cr, err := c.LoginOIDC(ctx, jwt, orgRequest, "hygiene")
-			if cr != nil {
-				defer cr.Close()
-			}
-			return cr, err
+			return c.LoginOIDC(ctx, jwt, orgRequest, "hygiene")
 		}
 	}
 	scenarios := []scenario{
@@ -76,8 +70,7 @@ func TestSecretsNeverLeak(t *testing.T) {
 		t.Run(sc.name, func(t *testing.T) {
 			t.Parallel()
 			f := newFakes(t)
-			tmp := t.TempDir()
-			c := f.client(t, WithTempDir(tmp))
+			c := f.client(t)
 			jwt := f.mint(t, nil)
 			f.setLastJWT(jwt)
 			res, err := sc.run(t, f, c, jwt)
@@ -87,6 +80,9 @@ func TestSecretsNeverLeak(t *testing.T) {
 				fmt.Fprintf(&out, "%+v\n", err)
 			}
 			out.WriteString(f.log.String())
+			if cr, ok := res.(*Credentials); ok && cr != nil {
+				slog.New(slog.NewTextHandler(&out, nil)).Info("login", "credentials", cr)
+			}
 			if r, ok := res.(*Report); ok {
 				out.WriteString(r.String())
 			}
@@ -101,18 +97,6 @@ func TestSecretsNeverLeak(t *testing.T) {
 			if sig := jwt[strings.LastIndex(jwt, ".")+1:]; strings.Contains(out.String(), sig) {
 				t.Fatal("the JWT's signature leaked")
 			}
-			_ = filepath.WalkDir(tmp, func(p string, d fs.DirEntry, err error) error {
-				if err != nil || d.IsDir() {
-					return nil
-				}
-				data, _ := os.ReadFile(p)
-				for _, s := range secrets {
-					if s != "" && strings.Contains(string(data), s) {
-						t.Errorf("a secret was left in %s", p)
-					}
-				}
-				return nil
-			})
 		})
 	}
 }

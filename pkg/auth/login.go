@@ -4,25 +4,22 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 )
 
 // LoginToken checks a stored Pulumi access token against Pulumi Cloud
 // (GET /api/user) and returns credentials for the pulumi processes. source
-// names where the token came from, for messages. The caller must Close the
-// credentials.
+// names where the token came from, for messages.
 func (c *Client) LoginToken(ctx context.Context, token, source string) (*Credentials, error) {
 	acct, err := c.CheckToken(ctx, token, source)
 	if err != nil {
 		return nil, err
 	}
-	cr, err := newCredentials(c.o.tempDir)
-	if err != nil {
-		return nil, err
-	}
-	cr.Token, cr.BackendURL, cr.Source, cr.Account = strings.TrimSpace(token), c.o.baseURL, source, acct
-	cr.Warnings = append(cr.Warnings, acct.Warnings...)
-	return cr, nil
+	return &Credentials{
+		Token: strings.TrimSpace(token), BackendURL: c.o.baseURL, Source: source,
+		Account: acct, Warnings: slices.Clone(acct.Warnings),
+	}, nil
 }
 
 // LoginOIDC logs in with an Octopus OIDC token: the JWT pre-flight and the
@@ -31,7 +28,7 @@ func (c *Client) LoginToken(ctx context.Context, token, source string) (*Credent
 // check of the new token against /api/user. A problem found by the checks
 // is a [*CheckError] carrying the report; a refusal by Pulumi Cloud an
 // [*ExchangeError]. source names where the JWT came from (for example "the
-// Octopus account Pulumi.Oidc"). The caller must Close the credentials.
+// Octopus account Pulumi.Oidc").
 func (c *Client) LoginOIDC(ctx context.Context, jwt string, q ExchangeRequest, source string) (*Credentials, error) {
 	cr, err := c.loginOIDC(ctx, jwt, q, source)
 	return cr, scrub(err, jwt)
@@ -76,12 +73,10 @@ func (c *Client) loginOIDC(ctx context.Context, jwt string, q ExchangeRequest, s
 	if err != nil {
 		return nil, scrub(err, tok.Value)
 	}
-	cr, err := newCredentials(c.o.tempDir)
-	if err != nil {
-		return nil, err
+	cr := &Credentials{
+		Token: tok.Value, BackendURL: c.o.baseURL, Expiry: tok.Expiry, Source: source,
+		Account: acct, Report: report,
 	}
-	cr.Token, cr.BackendURL, cr.Expiry, cr.Source = tok.Value, c.o.baseURL, tok.Expiry, source
-	cr.Account, cr.Report = acct, report
 	if report != nil {
 		cr.Warnings = report.Warnings()
 	}

@@ -51,7 +51,6 @@ type options struct {
 	discovery       *DiscoveryCache
 	redactor        *Redactor
 	onToken         func(string)
-	tempDir         string
 	lookupHost      func(ctx context.Context, host string) ([]netip.Addr, error)
 }
 
@@ -87,7 +86,7 @@ func WithHTTPClient(c *http.Client) Option {
 }
 
 // WithBaseURL sets the Pulumi Cloud API URL, for self-hosted Pulumi Cloud or
-// a fake; it is also the PULUMI_BACKEND_URL of the credentials.
+// a fake; it is also the BackendURL of the credentials.
 func WithBaseURL(raw string) Option {
 	return func(o *options) error {
 		u, err := url.Parse(raw)
@@ -210,15 +209,6 @@ func WithRedactor(r *Redactor) Option {
 func WithOnToken(f func(token string)) Option {
 	return func(o *options) error {
 		o.onToken = f
-		return nil
-	}
-}
-
-// WithTempDir sets the folder in which per-run credentials folders are
-// created (default os.TempDir, or $TMPDIR).
-func WithTempDir(dir string) Option {
-	return func(o *options) error {
-		o.tempDir = dir
 		return nil
 	}
 }

@@ -38,7 +38,6 @@ func TestLoginOIDCRecovers(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			defer cr.Close()
 			if got := f.cloud.Requests(authtest.TokenPath); got != tt.exchanges {
 				t.Fatalf("%d exchange requests, want %d", got, tt.exchanges)
 			}

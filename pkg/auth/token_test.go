@@ -7,7 +7,6 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
-	"slices"
 	"strings"
 	"testing"
 
@@ -54,7 +53,6 @@ func TestLoginToken(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			defer cr.Close()
 			if cr.Token != tt.token || cr.Account.UserName == "" || !cr.Expiry.IsZero() {
 				t.Fatalf("credentials %v account %+v", cr, cr.Account)
 			}
@@ -65,26 +63,6 @@ func TestLoginToken(t *testing.T) {
 				t.Fatal("the warning was not logged")
 			}
 		})
-	}
-}
-
-func TestCredentialsApply(t *testing.T) {
-	t.Parallel()
-	parent := []string{"PATH=/bin", "PULUMI_ACCESS_TOKEN=pul-stray", "pulumi_backend_url=file:///x", "HOME=/root", "PULUMI_CREDENTIALS_PATH=/root/.pulumi"}
-	oidc := &Credentials{Token: "pul-new", BackendURL: "https://api.example.com", dir: "/tmp/c1"}
-	got := oidc.Apply(parent)
-	want := []string{"HOME=/root", "PATH=/bin", "PULUMI_ACCESS_TOKEN=pul-new", "PULUMI_BACKEND_URL=https://api.example.com", "PULUMI_CREDENTIALS_PATH=/tmp/c1"}
-	if !slices.Equal(got, want) {
-		t.Fatalf("Apply = %q, want %q", got, want)
-	}
-	diy := &Credentials{BackendURL: "file:///state", dir: "/tmp/c2"}
-	for _, kv := range diy.Apply(parent) {
-		if strings.HasPrefix(kv, "PULUMI_ACCESS_TOKEN") {
-			t.Fatalf("a stray token leaked: %s", kv)
-		}
-	}
-	if s := oidc.String(); strings.Contains(s, "pul-new") {
-		t.Fatalf("String shows the token: %s", s)
 	}
 }
 
@@ -119,7 +97,7 @@ func TestSelfManaged(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			red := NewRedactor()
-			c, err := New(WithRedactor(red), WithTempDir(t.TempDir()))
+			c, err := New(WithRedactor(red))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -133,10 +111,8 @@ func TestSelfManaged(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			defer cr.Close()
-			env := cr.Env()
-			if _, ok := env[EnvAccessToken]; ok || env[EnvBackendURL] != tt.url || env[EnvCredentialsPath] == "" {
-				t.Fatalf("env %v", env)
+			if cr.Token != "" || cr.Account != nil || !cr.Expiry.IsZero() || cr.BackendURL != tt.url {
+				t.Fatalf("self-managed credentials %#v", cr)
 			}
 			if (len(cr.Warnings) > 0) != tt.warn {
 				t.Fatalf("warnings %q", cr.Warnings)
@@ -148,28 +124,43 @@ func TestSelfManaged(t *testing.T) {
 	}
 }
 
-// A self-managed backend URL may carry keys (user info, a SAS token in the
-// query); the credentials' printed forms drop them, Env keeps them.
-func TestCredentialsPrintNoURLSecrets(t *testing.T) {
+// Printed credentials (String, GoString, %v, slog) never show the token
+// nor the keys a self-managed backend URL may carry (user info, a SAS token
+// in the query); the BackendURL field keeps them for the runner.
+func TestCredentialsPrintNoSecrets(t *testing.T) {
 	t.Parallel()
-	c, err := New(WithTempDir(t.TempDir()))
+	c, err := New()
 	if err != nil {
 		t.Fatal(err)
 	}
 	const url = "azblob://user:hunter2-key@container?sig=sas-signature-secret"
-	cr, err := c.SelfManaged(url, func(string) string { return "" })
+	diy, err := c.SelfManaged(url, func(string) string { return "" })
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer cr.Close()
-	var logged strings.Builder
-	slog.New(slog.NewTextHandler(&logged, nil)).Info("login", "credentials", cr)
-	for _, s := range []string{cr.String(), fmt.Sprintf("%#v", cr), fmt.Sprint(cr), logged.String()} {
-		if strings.Contains(s, "hunter2-key") || strings.Contains(s, "sas-signature-secret") {
-			t.Errorf("printed credentials show the URL's secret: %s", s)
-		}
+	if diy.BackendURL != url {
+		t.Fatalf("SelfManaged changed the backend URL: %q", diy.BackendURL)
 	}
-	if cr.Env()[EnvBackendURL] != url {
-		t.Fatalf("Env changed the backend URL: %q", cr.Env()[EnvBackendURL])
+	tests := []struct {
+		name    string
+		cr      *Credentials
+		secrets []string
+	}{
+		{"token", &Credentials{Token: storedToken, BackendURL: "https://api.example.com", Source: "test"}, []string{storedToken}},
+		{"url keys", diy, []string{"hunter2-key", "sas-signature-secret"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			var logged strings.Builder
+			slog.New(slog.NewTextHandler(&logged, nil)).Info("login", "credentials", tt.cr)
+			for _, s := range []string{tt.cr.String(), fmt.Sprintf("%#v", tt.cr), fmt.Sprint(tt.cr), fmt.Sprintf("%+v", tt.cr), logged.String()} {
+				for _, secret := range tt.secrets {
+					if strings.Contains(s, secret) {
+						t.Errorf("printed credentials show a secret: %s", s)
+					}
+				}
+			}
+		})
 	}
 }
