@@ -11,6 +11,11 @@ import (
 
 // Writer writes service messages, one per line. It is safe for concurrent use: each message
 // reaches the underlying writer in a single Write call.
+//
+// Each line starts with a space. Calamari's parser keeps its state across lines, and a
+// partial match left by other output ("…#" at the end of a line, or "##octopu") would
+// swallow the first characters of the next "##octopus": the space ends any partial match, so
+// the message is read whatever text came before it.
 type Writer struct {
 	mu sync.Mutex
 	w  io.Writer
@@ -25,7 +30,7 @@ func (w *Writer) Write(m Message) error {
 	if err := m.Validate(); err != nil {
 		return err
 	}
-	line := m.String() + "\n"
+	line := " " + m.String() + "\n"
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	if _, err := io.WriteString(w.w, line); err != nil {

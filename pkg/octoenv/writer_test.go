@@ -126,3 +126,22 @@ func TestWriterConcurrent(t *testing.T) {
 		}
 	}
 }
+
+// TestWriterSurvivesPartialMatch: other output that ends in a partial
+// "##octopus" (here a lone '#') must not swallow the next message, as it
+// would in Calamari's parser, whose state carries across lines.
+func TestWriterSurvivesPartialMatch(t *testing.T) {
+	t.Parallel()
+	for _, before := range []string{"costs #", "costs #\n", "##octopu", "x##\r\n", "#"} {
+		var out strings.Builder
+		out.WriteString(before)
+		if err := NewWriter(&out).SetVariable("Name", "value", false); err != nil {
+			t.Fatal(err)
+		}
+		var p Parser
+		msgs, errs := p.Feed(out.String())
+		if len(msgs) != 1 || len(errs) != 0 || msgs[0].Name != MessageSetVariable {
+			t.Errorf("after %q: messages %v, errors %v; want the setVariable", before, msgs, errs)
+		}
+	}
+}

@@ -2,33 +2,23 @@ package runner
 
 import (
 	"fmt"
-	"sort"
-	"strings"
+
+	"github.com/octopulumi/octopulumi/internal/pulumicmd"
 )
 
-// OwnedEnv lists the variables the Runner sets itself, from its options.
-// A caller who passes one through [WithEnv] gets an [*OwnedEnvError]; the
-// parent process's values of them are never inherited.
-var OwnedEnv = []string{
-	"PULUMI_ACCESS_TOKEN",
-	"PULUMI_BACKEND_URL",
-	"PULUMI_HOME",
-	"PULUMI_CREDENTIALS_PATH",
-	"PULUMI_SKIP_UPDATE_CHECK",
-}
+// OwnedEnv lists the variables the Runner sets itself: PULUMI_ACCESS_TOKEN
+// ([WithAccessToken]), PULUMI_BACKEND_URL ([WithBackend]), PULUMI_HOME
+// ([WithPulumiHome]), PULUMI_CREDENTIALS_PATH (the run folder's, always)
+// and PULUMI_SKIP_UPDATE_CHECK. A caller who passes one through [WithEnv]
+// gets an [*OwnedEnvError]; the parent process's values are never inherited.
+var OwnedEnv = pulumicmd.Owned
 
 // DefaultInherit lists what the child inherits from this process's
 // environment unless [WithoutInheritedEnv] is given: the basics a process
 // needs, proxy and TLS settings, the state passphrase, and the usual cloud
-// credentials that an Octopus account or a worker's identity provides.
-// A pattern ending in "*" matches a prefix.
-var DefaultInherit = []string{
-	"PATH", "HOME", "USER", "LOGNAME", "SHELL", "TMPDIR", "TZ", "LANG", "LC_*",
-	"HTTP_PROXY", "HTTPS_PROXY", "NO_PROXY", "http_proxy", "https_proxy", "no_proxy",
-	"SSL_CERT_FILE", "SSL_CERT_DIR",
-	"PULUMI_CONFIG_PASSPHRASE", "PULUMI_CONFIG_PASSPHRASE_FILE",
-	"AWS_*", "AZURE_*", "ARM_*", "GOOGLE_*", "CLOUDSDK_*", "KUBECONFIG",
-}
+// credentials that a worker's identity provides. A pattern ending in "*"
+// matches a prefix.
+var DefaultInherit = pulumicmd.DefaultInherit
 
 // OwnedEnvError is returned when a caller sets a variable that the Runner
 // owns through [WithEnv].
@@ -38,66 +28,30 @@ type OwnedEnvError struct {
 
 // Error names the variable and the option to use instead.
 func (e *OwnedEnvError) Error() string {
-	return fmt.Sprintf("runner: %s is set by the runner itself; use its option (WithAccessToken, WithBackend, WithPulumiHome, WithCredentialsPath) instead of WithEnv", e.Name)
+	return fmt.Sprintf("runner: %s is set by the runner itself; use its option (WithAccessToken, WithBackend, WithPulumiHome; PULUMI_CREDENTIALS_PATH is the run folder's) instead of WithEnv", e.Name)
 }
 
-func isOwned(name string) bool {
-	for _, o := range OwnedEnv {
-		if name == o {
-			return true
-		}
+// env is the child environment the options describe; every pulumi process
+// of the Runner gets it, plus what its operation adds.
+func (r *Runner) env() pulumicmd.Env {
+	o := r.opts
+	inherit := append(append([]string(nil), DefaultInherit...), o.inherit...)
+	if o.noInherit {
+		inherit = []string{}
 	}
-	return false
-}
-
-func matches(name string, patterns []string) bool {
-	for _, p := range patterns {
-		if prefix, ok := strings.CutSuffix(p, "*"); ok {
-			if strings.HasPrefix(name, prefix) {
-				return true
-			}
-		} else if name == p {
-			return true
-		}
-	}
-	return false
-}
-
-// environ builds the child's environment from the parent's (given as
-// os.Environ-style pairs), the options, and per-operation additions. Later
-// sources win: inherited, then WithEnv, then what the operation needs, then
-// the owned variables.
-func (o *options) environ(parent []string, op map[string]string) []string {
-	env := map[string]string{}
-	if !o.noInherit {
-		patterns := append(append([]string(nil), DefaultInherit...), o.inherit...)
-		for _, kv := range parent {
-			k, v, ok := strings.Cut(kv, "=")
-			if ok && !isOwned(k) && matches(k, patterns) {
-				env[k] = v
-			}
-		}
-	}
+	set := map[string]string{runIDVar: r.folder.ID()}
 	for k, v := range o.extraEnv {
-		env[k] = v
+		set[k] = v
 	}
-	for k, v := range op {
-		env[k] = v
+	return pulumicmd.Env{
+		Parent:  o.parentEnv(),
+		Inherit: inherit,
+		Set:     set,
+		Owned: map[string]string{
+			"PULUMI_ACCESS_TOKEN":     o.token,
+			"PULUMI_BACKEND_URL":      o.backend,
+			"PULUMI_HOME":             o.home,
+			"PULUMI_CREDENTIALS_PATH": r.credentials,
+		},
 	}
-	env["PULUMI_SKIP_UPDATE_CHECK"] = "true"
-	set := func(k, v string) {
-		if v != "" {
-			env[k] = v
-		}
-	}
-	set("PULUMI_ACCESS_TOKEN", o.token)
-	set("PULUMI_BACKEND_URL", o.backend)
-	set("PULUMI_HOME", o.home)
-	set("PULUMI_CREDENTIALS_PATH", o.credentials)
-	out := make([]string, 0, len(env))
-	for k, v := range env {
-		out = append(out, k+"="+v)
-	}
-	sort.Strings(out)
-	return out
 }

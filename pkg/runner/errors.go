@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"regexp"
 	"strings"
+	"time"
 )
 
 // Exit codes of the Pulumi CLI that the Runner tells apart. The CLI documents
@@ -58,6 +59,27 @@ func lastError(stderr string) string {
 	}
 	return strings.Join(lines, "; ")
 }
+
+// KilledError is an operation whose pulumi process did not stop within the
+// grace period after it was asked to cancel (SIGINT), and was killed: the
+// update may have left its stack locked, and operations in flight may be
+// pending in its state. It unwraps to the context's error.
+type KilledError struct {
+	// Command is the pulumi command that was killed (up, preview…).
+	Command string
+	// Grace is how long it had to stop.
+	Grace time.Duration
+	// Err is the context's error.
+	Err error
+}
+
+// Error says what happened and how to recover.
+func (e *KilledError) Error() string {
+	return fmt.Sprintf("pulumi %s did not stop within %s of being asked to cancel and was killed: the stack may still be locked by this update, and resources it was changing may be pending in its state; once you are sure no other update is running on it, unlock it with 'octopulumi cancel' (or 'pulumi cancel'), then run 'pulumi refresh' to settle pending operations (cause: %v)", e.Command, e.Grace, e.Err)
+}
+
+// Unwrap returns the context's error.
+func (e *KilledError) Unwrap() error { return e.Err }
 
 // ErrStackNotFound is returned (wrapped) when an operation names a stack that
 // does not exist and was not asked to create it.

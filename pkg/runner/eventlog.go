@@ -26,11 +26,12 @@ type eventLog interface {
 
 // openEventLog opens a named pipe where the platform has them, else (or
 // when asked) a file that is tailed.
-func openEventLog(file bool) (eventLog, error) {
+// Its files go in a new folder inside runDir, removed by Close.
+func openEventLog(runDir string, file bool) (eventLog, error) {
 	if pipesSupported && !file {
-		return openEventPipe()
+		return openEventPipe(runDir)
 	}
-	return openEventFile()
+	return openEventFile(runDir)
 }
 
 // eventFile is an event log in a regular file, read by polling for what
@@ -45,8 +46,8 @@ type eventFile struct {
 // eventPoll is how often a tailed event file is checked for more events.
 const eventPoll = 20 * time.Millisecond
 
-func openEventFile() (*eventFile, error) {
-	dir, err := os.MkdirTemp("", "octopulumi-events-")
+func openEventFile(runDir string) (*eventFile, error) {
+	dir, err := os.MkdirTemp(runDir, "events-")
 	if err != nil {
 		return nil, fmt.Errorf("runner: event log: %w", err)
 	}

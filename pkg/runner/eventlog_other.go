@@ -7,6 +7,6 @@ import "errors"
 // pipesSupported: elsewhere (Windows) the event log is a file, tailed.
 const pipesSupported = false
 
-func openEventPipe() (eventLog, error) {
+func openEventPipe(string) (eventLog, error) {
 	return nil, errors.New("runner: named pipes are not supported here")
 }

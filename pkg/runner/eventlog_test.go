@@ -19,7 +19,7 @@ import (
 // ends after Finish once everything was read.
 func TestEventFileTails(t *testing.T) {
 	t.Parallel()
-	e, err := openEventFile()
+	e, err := openEventFile(t.TempDir())
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -24,8 +24,8 @@ type eventPipe struct {
 	writer *os.File
 }
 
-func openEventPipe() (*eventPipe, error) {
-	dir, err := os.MkdirTemp("", "octopulumi-events-")
+func openEventPipe(runDir string) (*eventPipe, error) {
+	dir, err := os.MkdirTemp(runDir, "events-")
 	if err != nil {
 		return nil, fmt.Errorf("runner: event pipe: %w", err)
 	}

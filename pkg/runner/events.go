@@ -8,13 +8,16 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/common/apitype"
 )
 
-// Progress reports an operation's advance: Done resources finished out of
-// Total expected. Total comes from [ExpectedSteps] (a preview's len(Steps))
-// and is never less than Done; it is 0 (unknown) without it.
+// Progress reports an operation's advance: Done resource changes finished
+// out of Total expected. It counts what the engine's summary counts as
+// changes (creates, updates, replacements, deletes…; not unchanged
+// resources, not providers), so it matches the reviewer's "3 to create".
+// Total comes from [ExpectedChanges] (a preview's Summary.Changes()) and is
+// never less than Done; it is 0 (unknown) without it.
 type Progress struct {
-	// Done is how many resources have finished.
+	// Done is how many resource changes have finished.
 	Done int
-	// Total is how many are expected to.
+	// Total is how many are expected.
 	Total int
 	// URN and Op name the step that just finished.
 	URN string
@@ -83,6 +86,11 @@ func primaryOp(op apitype.OpType) (apitype.OpType, bool) {
 	return op, true
 }
 
+// countsAsChange is what the engine's summary counts as a change.
+func countsAsChange(md apitype.StepEventMetadata) bool {
+	return md.Op != apitype.OpSame && md.Op != apitype.OpRead && !strings.HasPrefix(md.Type, "pulumi:providers:")
+}
+
 func (c *collector) event(ev apitype.EngineEvent) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -101,7 +109,7 @@ func (c *collector) event(ev apitype.EngineEvent) {
 		}
 		// A resource is done once, whatever steps it took (a replacement
 		// takes three; a preview reports the stack twice).
-		if _, primary := primaryOp(md.Op); primary && !c.finished[md.URN] {
+		if _, primary := primaryOp(md.Op); primary && countsAsChange(md) && !c.finished[md.URN] {
 			c.finished[md.URN] = true
 			if c.progress != nil {
 				done, total := len(c.finished), 0

@@ -55,7 +55,7 @@ func ExampleRunner_Preview() {
 		fmt.Println("refusing: the changes are not the approved ones")
 		return
 	}
-	_, err = r.Up(ctx, stack, runner.Plan(again.PlanFile), runner.ExpectedSteps(len(again.Steps)))
+	_, err = r.Up(ctx, stack, runner.Plan(again.PlanFile), runner.ExpectedChanges(again.Summary.Changes()))
 	if errors.Is(err, runner.ErrChangedSinceApproval) {
 		fmt.Println(err)
 	}

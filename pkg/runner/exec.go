@@ -10,14 +10,14 @@ import (
 	"io"
 	"os"
 	"os/exec"
-	"runtime"
 	"strings"
 	"sync"
 	"time"
 
 	"github.com/pulumi/pulumi/sdk/v3/go/common/apitype"
 
-	"github.com/octopulumi/octopulumi/pkg/auth"
+	"github.com/octopulumi/octopulumi/internal/pulumicmd"
+	"github.com/octopulumi/octopulumi/internal/redact"
 )
 
 // invocation is one pulumi process.
@@ -37,6 +37,9 @@ type invocation struct {
 	// exits with "stack not found", so the task log shows no error for
 	// what is a normal first deployment.
 	mayBeMissing bool
+	// dropPlanAdvice drops the CLI's advice to run `pulumi up --plan` from
+	// the log and the captured text: the runner applies a saved plan itself.
+	dropPlanAdvice bool
 	// positional arguments come last, after "--".
 	positional []string
 	// stdin is the process's standard input (a secret config value).
@@ -54,32 +57,25 @@ type output struct {
 const stderrTail = 8 << 10
 
 // command builds the *exec.Cmd for inv: no I/O, so tests can assert its
-// arguments and environment.
+// arguments and environment. Every pulumi process passes through here and
+// pulumicmd, the one command builder.
 func (r *Runner) command(ctx context.Context, inv invocation) *exec.Cmd {
 	args := append([]string{}, inv.args...)
 	args = append(args, "--non-interactive", "--color=never")
-	if r.opts.configFile != "" && takesConfigFile(args[0]) {
-		args = append(args, "--config-file", r.opts.configFile)
+	if r.configFile != "" && takesConfigFile(args[0]) {
+		args = append(args, "--config-file", r.configFile)
 	}
 	if len(inv.positional) > 0 {
 		// After "--", so that a config key starting with '-' is no flag.
 		args = append(append(args, "--"), inv.positional...)
 	}
-	cmd := exec.CommandContext(ctx, r.opts.pulumi, args...)
-	cmd.Dir = r.dir
-	cmd.Env = r.opts.environ(r.opts.parentEnv(), inv.env)
-	// Pulumi treats SIGINT as "cancel gracefully": finish in-flight
-	// operations, save state, release the lock. Only after the grace
-	// period is it killed.
-	cmd.Cancel = func() error {
-		if runtime.GOOS == "windows" {
-			// Windows cannot deliver SIGINT to another process.
-			return cmd.Process.Kill()
-		}
-		return cmd.Process.Signal(os.Interrupt)
-	}
-	cmd.WaitDelay = r.opts.grace
-	return cmd
+	return pulumicmd.Command(ctx, pulumicmd.Spec{
+		Pulumi: r.opts.pulumi,
+		Dir:    r.dir,
+		Args:   args,
+		Env:    r.env().Environ(inv.env),
+		Grace:  r.opts.grace,
+	})
 }
 
 // takesConfigFile reports whether the pulumi command accepts
@@ -102,7 +98,7 @@ func (r *Runner) run(ctx context.Context, inv invocation, onEvent func(apitype.E
 	var events eventLog
 	if inv.events {
 		var err error
-		if events, err = openEventLog(r.opts.eventFile); err != nil {
+		if events, err = openEventLog(r.folder.Path(), r.opts.eventFile); err != nil {
 			return output{}, err
 		}
 		defer events.Close()
@@ -114,12 +110,16 @@ func (r *Runner) run(ctx context.Context, inv invocation, onEvent func(apitype.E
 	// writes from both.
 	logW := &lockedWriter{w: r.opts.log}
 	var stdout bytes.Buffer
-	var stdoutW *auth.RedactWriter
+	var stdoutW *redact.Writer
+	var advice *adviceFilter
 	switch {
 	case inv.quiet:
 		// Machine-readable output (a stack export with its secrets shown)
 		// stays in memory and must keep its values: no redaction here.
-		stdoutW = auth.NewRedactor().Writer(&stdout)
+		stdoutW = redact.New().Writer(&stdout)
+	case inv.capture && inv.dropPlanAdvice:
+		advice = &adviceFilter{w: io.MultiWriter(logW, &stdout)}
+		stdoutW = r.redact.Writer(advice)
 	case inv.capture:
 		stdoutW = r.redact.Writer(io.MultiWriter(logW, &stdout))
 	default:
@@ -148,7 +148,8 @@ func (r *Runner) run(ctx context.Context, inv invocation, onEvent func(apitype.E
 	// secret.
 	logArgs := redactArgs(r.redact, cmd.Args[1:])
 	r.opts.logger.DebugContext(ctx, "pulumi", "args", logArgs, "dir", cmd.Dir)
-	if err := cmd.Start(); err != nil {
+	proc, err := pulumicmd.Start(cmd, r.opts.grace)
+	if err != nil {
 		return output{}, fmt.Errorf("runner: starting %s: %w", r.opts.pulumi, err)
 	}
 	var eventsDone chan struct{}
@@ -160,7 +161,7 @@ func (r *Runner) run(ctx context.Context, inv invocation, onEvent func(apitype.E
 			eventErr = readEvents(r, onEvent)
 		}(events.Reader())
 	}
-	waitErr := cmd.Wait()
+	waitErr := proc.Wait()
 	if events != nil {
 		// The child is gone: once the reader drains what it wrote, it
 		// ends. A process that inherited the log from pulumi could keep
@@ -172,6 +173,9 @@ func (r *Runner) run(ctx context.Context, inv invocation, onEvent func(apitype.E
 		}
 	}
 	flushErr := errors.Join(stdoutW.Flush(), stderrW.Flush())
+	if advice != nil {
+		flushErr = errors.Join(flushErr, advice.Flush())
+	}
 	out := output{stdout: stdout.String(), stderr: tail.String()}
 	if cmd.ProcessState != nil {
 		out.exitCode = cmd.ProcessState.ExitCode()
@@ -185,6 +189,9 @@ func (r *Runner) run(ctx context.Context, inv invocation, onEvent func(apitype.E
 	}
 	r.opts.logger.DebugContext(ctx, "pulumi done", "args", logArgs, "exit", out.exitCode, "duration", time.Since(start))
 	if ctx.Err() != nil {
+		if pulumicmd.Killed(cmd, waitErr) {
+			return out, &KilledError{Command: inv.args[0], Grace: r.opts.grace, Err: ctx.Err()}
+		}
 		return out, fmt.Errorf("runner: pulumi %s: %w", inv.args[0], ctx.Err())
 	}
 	if waitErr != nil {
@@ -205,7 +212,7 @@ func (r *Runner) run(ctx context.Context, inv invocation, onEvent func(apitype.E
 // wrote were all read, but the reader had to stop waiting for the end.
 var errEventLogHeld = errors.New("the engine event log was held open by another process")
 
-func redactArgs(red *auth.Redactor, args []string) []string {
+func redactArgs(red *redact.Redactor, args []string) []string {
 	out := make([]string, len(args))
 	for i, a := range args {
 		out[i] = red.String(a)
@@ -346,4 +353,46 @@ func (t *tailBuffer) String() string {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	return string(t.buf)
+}
+
+// adviceFilter passes text on line by line, dropping the CLI's advice on how
+// to apply a saved plan ("Update plan written to …", "Run `pulumi up
+// --plan=…`"): the runner applies the plan itself, from a file that is gone
+// once the step ends, and a reviewer has nothing to run.
+type adviceFilter struct {
+	w   io.Writer
+	buf []byte
+}
+
+// Write passes on the complete lines of p that are not advice, and holds a
+// partial line back until it ends.
+func (f *adviceFilter) Write(p []byte) (int, error) {
+	f.buf = append(f.buf, p...)
+	for {
+		i := bytes.IndexByte(f.buf, '\n')
+		if i < 0 {
+			return len(p), nil
+		}
+		if !isPlanAdvice(f.buf[:i]) {
+			if _, err := f.w.Write(f.buf[:i+1]); err != nil {
+				return 0, err
+			}
+		}
+		f.buf = f.buf[:copy(f.buf, f.buf[i+1:])]
+	}
+}
+
+// Flush passes on a last line without a line ending.
+func (f *adviceFilter) Flush() error {
+	defer func() { f.buf = f.buf[:0] }()
+	if len(f.buf) == 0 || isPlanAdvice(f.buf) {
+		return nil
+	}
+	_, err := f.w.Write(f.buf)
+	return err
+}
+
+func isPlanAdvice(line []byte) bool {
+	t := bytes.TrimSpace(line)
+	return bytes.HasPrefix(t, []byte("Update plan written to ")) || bytes.HasPrefix(t, []byte("Run `pulumi up --plan="))
 }

@@ -24,10 +24,11 @@ func testRunner(t *testing.T, parent []string, opts ...Option) *Runner {
 		o.parentEnv = func() []string { return parent }
 		return nil
 	}}, opts...)
-	r, err := New(dir, opts...)
+	r, err := New(dir, append([]Option{WithTempDir(t.TempDir())}, opts...)...)
 	if err != nil {
 		t.Fatal(err)
 	}
+	t.Cleanup(func() { r.Close() })
 	return r
 }
 
@@ -69,10 +70,10 @@ func TestCommandEnvironment(t *testing.T) {
 		},
 		{
 			name: "owned variables come from options only",
-			opts: []Option{WithAccessToken("pul-option-token"), WithBackend("file:///state"), WithPulumiHome("/ph"), WithCredentialsPath("/creds")},
+			opts: []Option{WithAccessToken("pul-option-token"), WithBackend("file:///state"), WithPulumiHome("/ph")},
 			want: map[string]string{
 				"PULUMI_ACCESS_TOKEN": "pul-option-token", "PULUMI_BACKEND_URL": "file:///state",
-				"PULUMI_HOME": "/ph", "PULUMI_CREDENTIALS_PATH": "/creds", "PULUMI_SKIP_UPDATE_CHECK": "true",
+				"PULUMI_HOME": "/ph", "PULUMI_SKIP_UPDATE_CHECK": "true",
 			},
 		},
 		{
@@ -104,6 +105,14 @@ func TestCommandEnvironment(t *testing.T) {
 					t.Errorf("%s leaked into the child: %q", k, v)
 				}
 			}
+			if got, want := env["PULUMI_CREDENTIALS_PATH"], filepath.Join(r.TempDir(), "credentials"); got != want {
+				t.Errorf("PULUMI_CREDENTIALS_PATH = %q, want the run folder's %q", got, want)
+			}
+			if env[runIDVar] == "" {
+				t.Errorf("%s is not set: a later run could not find what this one left", runIDVar)
+			}
+			delete(env, "PULUMI_CREDENTIALS_PATH")
+			delete(env, runIDVar)
 			if tt.name == "without inherited environment" && len(env) != len(tt.want) {
 				t.Errorf("env = %v, want exactly %v", env, tt.want)
 			}
@@ -233,8 +242,8 @@ func TestEngineInvocationRejects(t *testing.T) {
 		opts            []OpOption
 		want            string
 	}{
-		{"empty stack", opUpdate, "", nil, "empty stack name"},
-		{"flag as stack", opUpdate, "--yes", nil, "starts with a dash"},
+		{"empty stack", opUpdate, "", nil, "is not a stack name"},
+		{"flag as stack", opUpdate, "--yes", nil, "starts with '-'"},
 		{"plan on preview", opPreview, "s", []OpOption{Plan("p")}, "only to Up"},
 		{"save plan on up", opUpdate, "s", []OpOption{SavePlan("p")}, "only to Preview"},
 		{"unknown op", "import", "s", nil, "unknown operation"},

@@ -120,7 +120,7 @@ func TestStackNamesCheckedBeforeAnyProcess(t *testing.T) {
 		"Up":          func(s string) error { _, err := r.Up(ctx, s); return err },
 	}
 	for name, call := range calls {
-		for stack, want := range map[string]string{"--remove": "starts with a dash", " ": "empty stack name"} {
+		for stack, want := range map[string]string{"--remove": "starts with '-'", " ": "is not a stack name"} {
 			if err := call(stack); err == nil || !strings.Contains(err.Error(), want) {
 				t.Errorf("%s(%q) = %v, want an error containing %q", name, stack, err, want)
 			}

@@ -56,7 +56,7 @@ func TestCreateUpdateReplaceDeleteWithProgress(t *testing.T) {
 		mu.Lock()
 		reports = nil
 		mu.Unlock()
-		res := up(t, r, log, runner.ExpectedSteps(len(pre.Steps)))
+		res := up(t, r, log, runner.ExpectedChanges(pre.Summary.Changes()))
 		if !reflect.DeepEqual(res.Summary, tt.summary) || !reflect.DeepEqual(opsByName(res.Steps), tt.ops) {
 			t.Errorf("%s: update summary %v steps %v, want %v %v", tt.name, res.Summary, opsByName(res.Steps), tt.summary, tt.ops)
 		}

@@ -1,8 +1,11 @@
 package runner
 
 import (
+	"errors"
 	"fmt"
 	"strings"
+
+	"github.com/pulumi/pulumi/sdk/v3/go/common/tokens"
 )
 
 // The engine operations, as they are named in errors and results.
@@ -14,14 +17,45 @@ const (
 )
 
 // checkStack rejects a stack name that pulumi would misread: every
-// operation checks its stack here before it builds arguments, since a name
-// that starts with a dash would be taken for a flag.
+// operation checks its stack here before it builds arguments.
 func checkStack(op, stack string) error {
-	if strings.TrimSpace(stack) == "" {
-		return fmt.Errorf("runner: %s: empty stack name (want org/project/stack)", op)
+	if err := CheckStackName(stack); err != nil {
+		return fmt.Errorf("runner: %s: %w", op, err)
 	}
-	if strings.HasPrefix(stack, "-") {
-		return fmt.Errorf("runner: %s: stack name %q starts with a dash; a stack name is org/project/stack", op, stack)
+	return nil
+}
+
+// CheckStackName reports whether stack is a stack name Pulumi accepts:
+// "stack", "project/stack" or "org/project/stack", each part by Pulumi's
+// own rules (letters, digits, '-', '_', '.', at most 100 characters). It
+// also refuses "." and ".." as a part, which Pulumi's rules allow but which
+// a file backend takes as folders: a stack named ".." is shared by every
+// project of the backend, so deploying one project deletes another's
+// resources. A part starting with '-' would be read as a flag.
+func CheckStackName(stack string) error {
+	parts := strings.Split(stack, "/")
+	if strings.TrimSpace(stack) == "" || len(parts) > 3 {
+		return fmt.Errorf("stack name %q is not a stack name: use stack, project/stack or org/project/stack", stack)
+	}
+	what := [][]string{{"stack"}, {"project", "stack"}, {"organization", "project", "stack"}}[len(parts)-1]
+	for i, part := range parts {
+		var err error
+		switch {
+		case part == "." || part == "..":
+			err = errors.New("it is a path element, which a file backend would turn into a folder outside the project's")
+		case strings.HasPrefix(part, "-"):
+			err = errors.New("it starts with '-', which pulumi would read as a flag")
+		case what[i] == "stack":
+			_, err = tokens.ParseStackName(part)
+		default:
+			err = tokens.ValidateProjectName(part)
+			if err != nil {
+				err = errors.New(strings.Replace(err.Error(), "project names", what[i]+" names", 1))
+			}
+		}
+		if err != nil {
+			return fmt.Errorf("stack name %q: the %s part %q is not valid: %w", stack, what[i], part, err)
+		}
 	}
 	return nil
 }
@@ -81,5 +115,5 @@ func engineInvocation(op, stack string, o opOptions) (invocation, error) {
 	if o.message != "" && op != opPreview {
 		args = append(args, "--message", o.message)
 	}
-	return invocation{args: args, env: env, events: true, capture: op == opPreview}, nil
+	return invocation{args: args, env: env, events: true, capture: op == opPreview, dropPlanAdvice: o.savePlan != ""}, nil
 }

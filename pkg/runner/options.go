@@ -9,26 +9,28 @@ import (
 	"os/exec"
 	"path/filepath"
 	"time"
+
+	"github.com/octopulumi/octopulumi/internal/pulumicmd"
+	"github.com/octopulumi/octopulumi/internal/redact"
 )
 
 // Option configures a [Runner].
 type Option func(*options) error
 
 type options struct {
-	pulumi      string
-	home        string
-	backend     string
-	token       string
-	credentials string
-	extraEnv    map[string]string
-	inherit     []string
-	noInherit   bool
-	log         io.Writer
-	secrets     []string
-	logger      *slog.Logger
-	grace       time.Duration
-	progress    func(Progress)
-	lookPath    func(string) (string, error)
+	pulumi    string
+	home      string
+	backend   string
+	token     string
+	extraEnv  map[string]string
+	inherit   []string
+	noInherit bool
+	log       io.Writer
+	secrets   []string
+	logger    *slog.Logger
+	grace     time.Duration
+	progress  func(Progress)
+	lookPath  func(string) (string, error)
 	// eventDrain bounds the wait for the end of the event log once pulumi
 	// has exited (see defaultEventDrain).
 	eventDrain time.Duration
@@ -37,6 +39,12 @@ type options struct {
 	eventFile bool
 	// configFile is the stack config file every process uses, if set.
 	configFile string
+	// stackConfig asks for a per-run copy of a stack's config file.
+	stackConfig *stackConfigSource
+	// redactor is shared with the caller, when given.
+	redactor *redact.Redactor
+	// tempDir is where the run folder is made; empty means os.TempDir().
+	tempDir string
 	// parentEnv is the environment inherited from (os.Environ); a field so
 	// tests see what would be inherited without touching the real one.
 	parentEnv func() []string
@@ -76,25 +84,18 @@ func WithAccessToken(token string) Option {
 	}
 }
 
-// WithCredentialsPath sets PULUMI_CREDENTIALS_PATH, the folder of the CLI's
-// credentials.json. Point it at a per-run folder so that no token stays on a
-// worker (pkg/auth makes one).
-func WithCredentialsPath(dir string) Option {
-	return func(o *options) error { o.credentials = dir; return nil }
-}
-
 // WithEnv adds environment variables for the child. Setting a variable the
 // Runner owns (see [OwnedEnv]) is an [*OwnedEnvError]: use the matching
 // option instead.
 func WithEnv(env map[string]string) Option {
 	return func(o *options) error {
+		if err := (pulumicmd.Env{Set: env}).Check(); err != nil {
+			if owned := (*pulumicmd.OwnedError)(nil); errors.As(err, &owned) {
+				return &OwnedEnvError{Name: owned.Name}
+			}
+			return fmt.Errorf("runner: WithEnv: %w", err)
+		}
 		for k, v := range env {
-			if isOwned(k) {
-				return &OwnedEnvError{Name: k}
-			}
-			if k == "" {
-				return errors.New("runner: WithEnv: empty variable name")
-			}
 			if o.extraEnv == nil {
 				o.extraEnv = map[string]string{}
 			}
@@ -136,6 +137,44 @@ func WithConfigFile(path string) Option {
 		o.configFile = path
 		return nil
 	}
+}
+
+// WithStackConfigFrom makes every pulumi process use a per-run copy of the
+// stack's config file, Pulumi.<stack>.yaml in dir (the program folder, or
+// its stackConfigDir), made in the Runner's run folder when the Runner is
+// made (an empty file when there is none). Config set on the stack then
+// never lingers in the program folder for a later run to pick up, and the
+// program folder stays as it was. stack may be org/project/stack.
+func WithStackConfigFrom(dir, stack string) Option {
+	return func(o *options) error {
+		if err := CheckStackName(stack); err != nil {
+			return fmt.Errorf("runner: WithStackConfigFrom: %w", err)
+		}
+		o.stackConfig = &stackConfigSource{dir: dir, stack: stack}
+		return nil
+	}
+}
+
+type stackConfigSource struct{ dir, stack string }
+
+// WithRedactor shares r: the Runner registers the secrets it learns (secret
+// config values and outputs, the passphrase) with it and scrubs its log and
+// errors with it, so a caller that prints other text through the same
+// redactor scrubs the secrets the Runner learned too. By default the Runner
+// has a redactor of its own.
+func WithRedactor(r *redact.Redactor) Option {
+	return func(o *options) error {
+		if r == nil {
+			return errors.New("runner: WithRedactor: nil redactor")
+		}
+		o.redactor = r
+		return nil
+	}
+}
+
+// WithTempDir makes the Runner's run folder in dir instead of os.TempDir().
+func WithTempDir(dir string) Option {
+	return func(o *options) error { o.tempDir = dir; return nil }
 }
 
 // WithoutInheritedEnv passes nothing from this process's environment to the
@@ -197,6 +236,9 @@ func newOptions(opts []Option) (*options, error) {
 	}
 	if err := errors.Join(errs...); err != nil {
 		return nil, err
+	}
+	if o.configFile != "" && o.stackConfig != nil {
+		return nil, errors.New("runner: WithConfigFile and WithStackConfigFrom both name the stack config file: give one")
 	}
 	if o.pulumi == "" {
 		p, err := o.lookPath("pulumi")

@@ -182,7 +182,7 @@ func TestPlanSuccessDecidedByTheEngineSummary(t *testing.T) {
 			t.Parallel()
 			dir := t.TempDir()
 			os.WriteFile(filepath.Join(dir, "Pulumi.yaml"), []byte("name: p\nruntime: yaml\n"), 0o644)
-			r, err := runner.New(dir, runner.WithPulumi(fakePulumi(t, tt.events, 1)), runner.WithoutInheritedEnv())
+			r, err := runner.New(dir, runner.WithPulumi(fakePulumi(t, tt.events, 1)), runner.WithoutInheritedEnv(), runner.WithTempDir(t.TempDir()))
 			if err != nil {
 				t.Fatal(err)
 			}

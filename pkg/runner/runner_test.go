@@ -34,7 +34,7 @@ func runnerOn(t *testing.T, bed *testbed.Bed, dir string, opts ...runner.Option)
 		runner.WithPulumi(bed.Tools.Pulumi),
 		runner.WithPulumiHome(bed.Home),
 		runner.WithBackend(bed.Backend),
-		runner.WithCredentialsPath(filepath.Join(bed.Dir, "credentials")),
+		runner.WithTempDir(bed.Dir),
 		runner.WithoutInheritedEnv(),
 		runner.WithEnv(map[string]string{
 			"PULUMI_CONFIG_PASSPHRASE": testbed.Passphrase,
@@ -48,6 +48,7 @@ func runnerOn(t *testing.T, bed *testbed.Bed, dir string, opts ...runner.Option)
 	if err != nil {
 		t.Fatal(err)
 	}
+	t.Cleanup(func() { r.Close() })
 	return r, log
 }
 

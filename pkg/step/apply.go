@@ -26,11 +26,12 @@ func (s *Session) Apply(ctx context.Context, approvedFingerprint string) (*runne
 	if err := s.applyConfig(ctx); err != nil {
 		return nil, err
 	}
-	dir, err := os.MkdirTemp("", "octopulumi-plan-")
+	// The plan may hold config values: it lives in the run's private
+	// folder, removed with it, and goes once applied.
+	dir, err := os.MkdirTemp(s.Runner.TempDir(), "plan-")
 	if err != nil {
 		return nil, fmt.Errorf("step: a folder for the plan: %w", err)
 	}
-	// The plan may hold config values; it never outlives the step.
 	defer os.RemoveAll(dir)
 	pre, err := s.Runner.Preview(ctx, s.Stack, runner.SavePlan(filepath.Join(dir, "plan.json")))
 	if err != nil {
@@ -40,7 +41,7 @@ func (s *Session) Apply(ctx context.Context, approvedFingerprint string) (*runne
 		return pre, fmt.Errorf("step: refusing to apply to %s: %w: the approved fingerprint is %s but the stack now plans %s (%s); the program, its config or the stack changed since the preview: preview again and have the new changes approved",
 			s.Stack, ErrNotApproved, approvedFingerprint, pre.Fingerprint, counts(pre.Summary))
 	}
-	res, err := s.Runner.Up(ctx, s.Stack, runner.Plan(pre.PlanFile), runner.ExpectedSteps(len(pre.Steps)))
+	res, err := s.Runner.Up(ctx, s.Stack, runner.Plan(pre.PlanFile), runner.ExpectedChanges(pre.Summary.Changes()))
 	if err != nil {
 		return res, err
 	}

@@ -34,3 +34,10 @@ func (s *Session) Refresh(ctx context.Context, expectNoChanges bool) (*runner.Re
 	}
 	return s.Runner.Refresh(ctx, s.Stack, opts...)
 }
+
+// Cancel ends the update in progress on the stack and unlocks it (`pulumi
+// cancel`), for an update whose step was killed (see runner.KilledError).
+// Never while another step still updates the stack.
+func (s *Session) Cancel(ctx context.Context) error {
+	return s.Runner.Cancel(ctx, s.Stack)
+}

@@ -47,49 +47,114 @@ type LoginConfig struct {
 	Auth []auth.Option
 }
 
-// Login returns credentials for the backend: none needed for a self-managed
-// backend (the passphrase is checked), else an Octopus OIDC token exchanged
-// for a Pulumi token when one is given, else a stored access token
-// (Pulumi.AccessToken). The caller must Close the credentials.
-func Login(ctx context.Context, cfg LoginConfig) (*auth.Credentials, error) {
-	vars := cfg.Vars
+// CheckOIDC explains, for a person reading the task log, whether the
+// variables' Octopus OIDC token will be accepted for audience (default
+// urn:pulumi:org:<Pulumi.Organization>), without exchanging it: its
+// claims, the issuer's discovery and keys, the signature. The report's Err
+// says whether Pulumi Cloud would refuse it.
+func CheckOIDC(ctx context.Context, vars *octoenv.Variables, audience string, logger *slog.Logger) (*auth.Report, error) {
+	jwt, source := OIDCToken(vars)
+	if jwt == "" {
+		return nil, fmt.Errorf("step: no OIDC token: %s is empty; hand it over with OCTOPULUMI_OIDC_TOKEN (the step's own token), or set %s to a Generic OpenID Connect account variable's name and export its <name>.OpenIdConnect.Jwt", source, VarOIDCAccount)
+	}
+	if audience == "" {
+		org := vars.Value(octoenv.VarOrganization)
+		if org == "" {
+			return nil, fmt.Errorf("step: give the audience to expect, or the Pulumi organization (%s) to expect urn:pulumi:org:<org>", octoenv.VarOrganization)
+		}
+		audience = auth.Audience(org)
+	}
 	opts := []auth.Option{}
-	if cfg.Logger != nil {
-		opts = append(opts, auth.WithLogger(cfg.Logger))
+	if logger != nil {
+		opts = append(opts, auth.WithLogger(logger))
 	}
-	if !auth.IsSelfManaged(cfg.Backend) {
-		opts = append(opts, auth.WithBaseURL(cfg.Backend))
-	}
-	if cfg.Messages != nil {
-		opts = append(opts, auth.WithOnToken(func(token string) { _ = cfg.Messages.Mask(token) }))
-	}
-	client, err := auth.New(append(opts, cfg.Auth...)...)
+	client, err := auth.New(opts...)
 	if err != nil {
 		return nil, err
 	}
-	if auth.IsSelfManaged(cfg.Backend) {
-		getenv := func(name string) string {
+	return client.Check(ctx, jwt, audience), nil
+}
+
+// Login returns credentials for the backend: none needed for a self-managed
+// backend (the passphrase is checked), else an Octopus OIDC token exchanged
+// for a Pulumi token when one is given, else a stored access token
+// (Pulumi.AccessToken).
+func Login(ctx context.Context, cfg LoginConfig) (*auth.Credentials, error) {
+	if cfg.Backend == "" {
+		cfg.Backend = DefaultBackend
+	}
+	plan, err := readLogin(cfg.Backend, cfg.Vars, cfg.Organization, cfg.Environ)
+	if err != nil {
+		return nil, fmt.Errorf("step: %w", err)
+	}
+	return plan.login(ctx, cfg.Messages, cfg.Logger, nil, cfg.Auth)
+}
+
+// loginPlan is how a step logs in, read from its variables once.
+type loginPlan struct {
+	backend     string
+	selfManaged bool
+	getenv      func(string) string // for the passphrase of a self-managed backend
+	jwt         string              // an Octopus OIDC token to exchange
+	jwtSource   string
+	exchange    auth.ExchangeRequest
+	token       string // a stored access token
+}
+
+// readLogin reads how to log in to backend from the variables, and says
+// what is missing in Octopus's terms.
+func readLogin(backend string, vars *octoenv.Variables, org string, environ []string) (loginPlan, error) {
+	p := loginPlan{backend: backend, selfManaged: auth.IsSelfManaged(backend)}
+	if p.selfManaged {
+		p.getenv = func(name string) string {
 			if name == auth.EnvConfigPassphrase {
 				if v := vars.Value(octoenv.VarConfigPassphrase); v != "" {
 					return v
 				}
 			}
-			return Getenv(cfg.Environ, name)
+			return Getenv(environ, name)
 		}
-		return client.SelfManaged(cfg.Backend, getenv)
+		return p, nil
 	}
-	if jwt, source := OIDCToken(vars); jwt != "" {
-		q, err := exchangeRequest(vars, cfg.Organization)
-		if err != nil {
-			return nil, err
-		}
-		return client.LoginOIDC(ctx, jwt, q, source)
+	if p.jwt, p.jwtSource = OIDCToken(vars); p.jwt != "" {
+		var err error
+		p.exchange, err = exchangeRequest(vars, org)
+		return p, err
 	}
-	if token := vars.Value(octoenv.VarAccessToken); token != "" {
-		return client.LoginToken(ctx, token, "the variable "+octoenv.VarAccessToken)
+	if p.token = vars.Value(octoenv.VarAccessToken); p.token != "" {
+		return p, nil
 	}
-	return nil, fmt.Errorf("step: the backend %s needs a Pulumi access token: set %s (a sensitive variable), or use an Octopus OIDC account (%s, or %s naming a Generic OpenID Connect account variable)",
-		cfg.Backend, octoenv.VarAccessToken, octoenv.VarOIDCToken, VarOIDCAccount)
+	return p, fmt.Errorf("the backend %s needs a Pulumi access token: set %s (a sensitive variable), or use an Octopus OIDC account (%s, or %s naming a Generic OpenID Connect account variable)",
+		auth.RedactURL(backend), octoenv.VarAccessToken, octoenv.VarOIDCToken, VarOIDCAccount)
+}
+
+// login logs in as planned; red, when given, learns every secret involved.
+func (p loginPlan) login(ctx context.Context, messages *octoenv.Writer, logger *slog.Logger, red *auth.Redactor, extra []auth.Option) (*auth.Credentials, error) {
+	opts := []auth.Option{}
+	if logger != nil {
+		opts = append(opts, auth.WithLogger(logger))
+	}
+	if red != nil {
+		opts = append(opts, auth.WithRedactor(red))
+	}
+	if !p.selfManaged {
+		opts = append(opts, auth.WithBaseURL(p.backend))
+	}
+	if messages != nil {
+		opts = append(opts, auth.WithOnToken(func(token string) { _ = messages.Mask(token) }))
+	}
+	client, err := auth.New(append(opts, extra...)...)
+	if err != nil {
+		return nil, err
+	}
+	switch {
+	case p.selfManaged:
+		return client.SelfManaged(p.backend, p.getenv)
+	case p.jwt != "":
+		return client.LoginOIDC(ctx, p.jwt, p.exchange, p.jwtSource)
+	default:
+		return client.LoginToken(ctx, p.token, "the variable "+octoenv.VarAccessToken)
+	}
 }
 
 // OIDCToken returns the Octopus OIDC token the variables carry, and a
@@ -105,7 +170,7 @@ func OIDCToken(vars *octoenv.Variables) (jwt, source string) {
 func exchangeRequest(vars *octoenv.Variables, org string) (auth.ExchangeRequest, error) {
 	q := auth.ExchangeRequest{Organization: org}
 	if q.Organization == "" {
-		return q, fmt.Errorf("step: an OIDC login needs the Pulumi organization: set %s", octoenv.VarOrganization)
+		return q, fmt.Errorf("an OIDC login needs the Pulumi organization: set %s", octoenv.VarOrganization)
 	}
 	scope := vars.Value(VarOIDCScope)
 	switch t := auth.TokenType(strings.ToLower(strings.TrimSpace(vars.Value(VarOIDCTokenType)))); t {
@@ -118,14 +183,14 @@ func exchangeRequest(vars *octoenv.Variables, org string) (auth.ExchangeRequest,
 	case auth.RunnerToken:
 		q.TokenType, q.Runner = t, scope
 	default:
-		return q, fmt.Errorf("step: %s is %q; use organization, team, personal or runner", VarOIDCTokenType, t)
+		return q, fmt.Errorf("%s is %q; use organization, team, personal or runner", VarOIDCTokenType, t)
 	}
 	if raw := strings.TrimSpace(vars.Value(VarOIDCExpiration)); raw != "" {
 		d, err := time.ParseDuration(raw)
 		if err != nil {
 			secs, err2 := strconv.Atoi(raw)
 			if err2 != nil || secs <= 0 {
-				return q, fmt.Errorf("step: %s is %q; use a duration such as 1h or a number of seconds", VarOIDCExpiration, raw)
+				return q, fmt.Errorf("%s is %q; use a duration such as 1h or a number of seconds", VarOIDCExpiration, raw)
 			}
 			d = time.Duration(secs) * time.Second
 		}

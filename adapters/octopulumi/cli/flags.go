@@ -72,25 +72,26 @@ func (f *varFlags) load(ctx context.Context, a *app) (*octoenv.Variables, error)
 	}
 	opts := []octoenv.Option{octoenv.WithEnviron(a.io.Environ), octoenv.WithSensitiveNames(f.sensitive...)}
 	for _, src := range []struct {
-		path      string
-		sensitive bool
-	}{{f.varsJSON, false}, {f.secretsJSON, true}} {
+		path, flag string
+		sensitive  bool
+	}{{f.varsJSON, "--variables-json", false}, {f.secretsJSON, "--sensitive-json", true}} {
 		if src.path == "" {
 			continue
 		}
 		r := a.io.In
+		name := fmt.Sprintf("stdin (%s -)", src.flag)
 		if src.path != "-" {
 			file, err := os.Open(src.path)
 			if err != nil {
-				return nil, fmt.Errorf("reading variables: %w", err)
+				return nil, fmt.Errorf("reading the variables JSON named by %s: %w", src.flag, err)
 			}
 			defer file.Close()
-			r = file
+			r, name = file, fmt.Sprintf("the file %s (%s)", src.path, src.flag)
 		}
 		if src.sensitive {
-			opts = append(opts, octoenv.WithSensitiveJSON(r))
+			opts = append(opts, octoenv.WithSensitiveJSONNamed(name, r))
 		} else {
-			opts = append(opts, octoenv.WithJSON(r))
+			opts = append(opts, octoenv.WithJSONNamed(name, r))
 		}
 	}
 	explicit, err := octoenv.ParsePairs(f.vars, false)
@@ -129,7 +130,7 @@ func (f *stepFlags) run(cmd *cobra.Command, a *app, do func(context.Context, *st
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(a.io.Out, "octopulumi: %s\n", line)
+	fmt.Fprintf(a.out, "octopulumi: %s\n", line)
 	return nil
 }
 
@@ -146,7 +147,8 @@ func (f *stepFlags) prepare(ctx context.Context, a *app) (*step.Session, error) 
 		Pulumi:     f.pulumi,
 		PulumiHome: f.pulumiHome,
 		Environ:    a.io.Environ,
-		Log:        a.io.Out,
+		Log:        a.out,
+		Redactor:   a.redactor,
 		Messages:   a.messages,
 		Logger:     a.logger(),
 		Plugins:    f.plugins,

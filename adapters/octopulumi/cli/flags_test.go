@@ -89,8 +89,20 @@ func TestUsageErrors(t *testing.T) {
 		if code != 2 || !strings.Contains(errOut.String(), tc.says) {
 			t.Errorf("%v: exit %d, stderr %q; want 2 and %q", tc.args, code, errOut.String(), tc.says)
 		}
-		if strings.Contains(out.String(), "##octopus[") {
-			t.Errorf("%v: a usage error printed a service message", tc.args)
+		// Octopus shows only the result message as the step's failure:
+		// it must say what to fix, and where to read more.
+		var results []string
+		if err := octoenv.Scan(strings.NewReader(out.String()), func(m octoenv.Message) error {
+			if m.Name == octoenv.MessageResultMessage {
+				v, _ := m.Get("message")
+				results = append(results, v)
+			}
+			return nil
+		}); err != nil {
+			t.Fatal(err)
+		}
+		if len(results) != 1 || !strings.Contains(results[0], tc.says) || !strings.Contains(results[0], "--help") {
+			t.Errorf("%v: result messages %q, want one saying %q and pointing at --help", tc.args, results, tc.says)
 		}
 	}
 }

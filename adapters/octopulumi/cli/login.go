@@ -38,19 +38,18 @@ worker.`,
 			})
 			var ce *auth.CheckError
 			if errors.As(err, &ce) && ce.Report != nil {
-				_, _ = ce.Report.WriteTo(a.io.Out)
+				_, _ = ce.Report.WriteTo(a.out)
 			}
 			if err != nil {
 				return err
 			}
-			defer creds.Close()
 			if creds.Report != nil {
-				_, _ = creds.Report.WriteTo(a.io.Out)
+				_, _ = creds.Report.WriteTo(a.out)
 			}
 			for _, w := range creds.Warnings {
-				fmt.Fprintf(a.io.Out, "warning: %s\n", w)
+				fmt.Fprintf(a.out, "warning: %s\n", w)
 			}
-			fmt.Fprintln(a.io.Out, describe(creds))
+			fmt.Fprintln(a.out, describe(creds))
 			return nil
 		},
 	}

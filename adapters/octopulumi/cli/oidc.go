@@ -1,13 +1,8 @@
 package cli
 
 import (
-	"errors"
-	"fmt"
-
 	"github.com/spf13/cobra"
 
-	"github.com/octopulumi/octopulumi/pkg/auth"
-	"github.com/octopulumi/octopulumi/pkg/octoenv"
 	"github.com/octopulumi/octopulumi/pkg/step"
 )
 
@@ -39,23 +34,11 @@ refuse the token.`,
 			if err != nil {
 				return err
 			}
-			jwt, source := step.OIDCToken(vars)
-			if jwt == "" {
-				return fmt.Errorf("no OIDC token: %s is empty; hand it over with OCTOPULUMI_OIDC_TOKEN (the step's own token), or set %s to a Generic OpenID Connect account variable's name and export its <name>.OpenIdConnect.Jwt", source, step.VarOIDCAccount)
-			}
-			if audience == "" {
-				org := vars.Value(octoenv.VarOrganization)
-				if org == "" {
-					return &usageError{errors.New("give --audience, or the Pulumi organization (--org or " + octoenv.VarOrganization + ") to expect urn:pulumi:org:<org>")}
-				}
-				audience = auth.Audience(org)
-			}
-			client, err := auth.New(auth.WithLogger(a.logger()))
+			report, err := step.CheckOIDC(cmd.Context(), vars, audience, a.logger())
 			if err != nil {
 				return err
 			}
-			report := client.Check(cmd.Context(), jwt, audience)
-			if _, err := report.WriteTo(a.io.Out); err != nil {
+			if _, err := report.WriteTo(a.out); err != nil {
 				return err
 			}
 			return report.Err()

@@ -9,6 +9,8 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/octopulumi/octopulumi/internal/redact"
+	"github.com/octopulumi/octopulumi/pkg/auth"
 	"github.com/octopulumi/octopulumi/pkg/octoenv"
 	"github.com/octopulumi/octopulumi/pkg/step"
 )
@@ -21,18 +23,50 @@ type IO struct {
 	Environ []string
 }
 
-// app is what every command shares.
+// app is what every command shares. Every text it prints goes through one
+// redactor and octoenv.Defuse (out, errOut), so that no secret and no
+// service message that octopulumi did not write itself reaches the task
+// log; only messages, octoenv's service-message writer, writes to the raw
+// standard output.
 type app struct {
 	io       IO
+	redactor *auth.Redactor
+	out      *redact.Writer
+	errOut   *redact.Writer
 	messages *octoenv.Writer
 	verbose  bool
 }
+
+func newApp(stdio IO) *app {
+	red := auth.NewRedactor()
+	return &app{
+		io:       stdio,
+		redactor: red,
+		out:      red.Writer(octoenv.Defuse(stdio.Out)),
+		errOut:   red.Writer(octoenv.Defuse(stdio.Err)),
+		messages: octoenv.NewWriter(stdio.Out),
+	}
+}
+
+// stdout and stderr are the command's streams for text.
+func (a *app) stdout() io.Writer { return a.out }
+func (a *app) stderr() io.Writer { return a.errOut }
 
 func (a *app) logger() *slog.Logger {
 	if !a.verbose {
 		return slog.New(slog.DiscardHandler)
 	}
-	return slog.New(slog.NewTextHandler(a.io.Err, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	return slog.New(slog.NewTextHandler(a.errOut, &slog.HandlerOptions{Level: slog.LevelDebug}))
+}
+
+// fail reports err: on stderr, and as the Octopus result message that the
+// step fails with — redacted, with any service message in it defused.
+func (a *app) fail(msg string) {
+	msg = a.redactor.String(msg)
+	fmt.Fprintf(a.errOut, "error: %s\n", msg)
+	_ = a.out.Flush()
+	_ = a.errOut.Flush()
+	_ = a.messages.ResultMessage(octoenv.DefuseString(msg))
 }
 
 func (a *app) getenv(name string) string { return step.Getenv(a.io.Environ, name) }
@@ -41,27 +75,29 @@ func (a *app) getenv(name string) string { return step.Getenv(a.io.Environ, name
 // failure is reported as an Octopus resultMessage, so the task log shows
 // why the step failed.
 func Main(ctx context.Context, args []string, stdio IO) int {
-	a := &app{io: stdio, messages: octoenv.NewWriter(stdio.Out)}
+	a := newApp(stdio)
+	defer a.out.Flush()
+	defer a.errOut.Flush()
 	root := newRoot(a)
 	root.SetArgs(args)
 	root.SetIn(stdio.In)
-	root.SetOut(stdio.Out)
-	root.SetErr(stdio.Err)
-	err := root.ExecuteContext(ctx)
+	root.SetOut(a.out)
+	root.SetErr(a.errOut)
+	cmd, err := root.ExecuteContextC(ctx)
 	if err == nil {
 		return 0
 	}
 	var usage *usageError
 	if errors.As(err, &usage) {
-		fmt.Fprintf(stdio.Err, "error: %v\n", err)
+		// Octopus shows the result message: say what to fix there too.
+		a.fail(fmt.Sprintf("%v (see '%s --help')", err, cmd.CommandPath()))
 		return 2
 	}
 	msg := withHint(err).Error()
 	if ctx.Err() != nil {
 		msg = "cancelled: " + msg
 	}
-	fmt.Fprintf(stdio.Err, "error: %s\n", msg)
-	_ = a.messages.ResultMessage(msg)
+	a.fail(msg)
 	return 1
 }
 
@@ -113,6 +149,7 @@ environment, runs Pulumi, and reports back with Octopus service messages
 		newUpCmd(a),
 		newRefreshCmd(a),
 		newDestroyCmd(a),
+		newCancelCmd(a),
 		newLoginCmd(a),
 		newOIDCCmd(a),
 		newCacheCmd(a),

@@ -20,7 +20,7 @@ func newStepTemplateCmd(a *app) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			_, err = a.io.Out.Write(b)
+			_, err = a.out.Write(b)
 			return err
 		},
 	}

@@ -1,0 +1,74 @@
+package step
+
+import (
+	"io"
+	"log/slog"
+
+	"github.com/octopulumi/octopulumi/pkg/auth"
+	"github.com/octopulumi/octopulumi/pkg/octoenv"
+	"github.com/octopulumi/octopulumi/pkg/runner"
+)
+
+// DefaultBackend is where stacks live unless the step says otherwise.
+const DefaultBackend = "https://api.pulumi.com"
+
+// selfManagedOrg is the only organization a self-managed backend knows.
+const selfManagedOrg = "organization"
+
+// Config is what one step needs besides the Octopus variables.
+type Config struct {
+	// Program is the Pulumi project folder (holding Pulumi.yaml).
+	Program string
+	// Vars are the Octopus variables (see octoenv.Load).
+	Vars *octoenv.Variables
+	// Backend is the state backend: a Pulumi Cloud API URL (default
+	// [DefaultBackend]) or file://, s3://, azblob://, gs://.
+	Backend string
+	// Pulumi is the CLI binary; empty means the one on PATH.
+	Pulumi string
+	// PulumiHome is PULUMI_HOME, where plugins live; empty means ~/.pulumi.
+	PulumiHome string
+	// Environ is the environment the step runs in (os.Environ()); pulumi
+	// inherits from it what runner.DefaultInherit allows. Nil means this
+	// process's environment.
+	Environ []string
+	// Log receives Pulumi's human log and the step's own lines, redacted
+	// and with every service message defused (octoenv.Defuse): the Octopus
+	// task log.
+	Log io.Writer
+	// Messages receives the Octopus service messages.
+	Messages *octoenv.Writer
+	// Redactor is shared by everything the step runs: the secrets it learns
+	// (sensitive variables, tokens, secret config and outputs) are scrubbed
+	// from whatever else the caller prints through it. Nil makes one.
+	Redactor *auth.Redactor
+	// TempDir is where the step's private run folder is made, and where it
+	// looks for folders left by runs that died; empty means os.TempDir().
+	TempDir string
+	// Logger gets the library's own diagnostics; nil discards them.
+	Logger *slog.Logger
+	// Auth adds options for the Pulumi Cloud client (base URL, HTTP client).
+	Auth []auth.Option
+	// Runner adds options for the runner (grace period, extra environment).
+	Runner []runner.Option
+	// Plugins are restored into PulumiHome before Pulumi runs; empty
+	// fields fall back to the Pulumi.PluginBundle and Pulumi.PluginCache
+	// variables.
+	Plugins Plugins
+	// Install says when to run `pulumi install` (the program's language
+	// dependencies and plugins) before the operation; default InstallAuto.
+	Install Install
+}
+
+// Install says when [Prepare] runs `pulumi install`.
+type Install string
+
+// Install modes.
+const (
+	// InstallAuto installs for every runtime but YAML, whose programs
+	// have no dependencies to install (their plugins download on demand
+	// or come from a bundle).
+	InstallAuto   Install = "auto"
+	InstallAlways Install = "always"
+	InstallNever  Install = "never"
+)

@@ -1,0 +1,72 @@
+package step
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sort"
+
+	"github.com/octopulumi/octopulumi/pkg/runner"
+)
+
+// Deploy applies the stack's config from the variables, creates or updates
+// the stack, and publishes its outputs as Octopus output variables.
+func (s *Session) Deploy(ctx context.Context) (*runner.Result, error) {
+	if err := s.applyConfig(ctx); err != nil {
+		return nil, err
+	}
+	res, err := s.Runner.Up(ctx, s.Stack, runner.CreateStack())
+	if err != nil {
+		return res, err
+	}
+	if err := s.publishOutputs(ctx, res.Outputs); err != nil {
+		return res, err
+	}
+	return res, nil
+}
+
+// applyConfig sets the Pulumi.Config.* variables on the stack, creating it
+// first when it does not exist yet.
+func (s *Session) applyConfig(ctx context.Context) error {
+	if len(s.Context.Config) == 0 {
+		return nil
+	}
+	values := make([]runner.ConfigValue, len(s.Context.Config))
+	for i, c := range s.Context.Config {
+		values[i] = runner.ConfigValue{Key: c.Key, Value: c.Value, Secret: c.Secret, Path: c.Path}
+	}
+	err := s.Runner.SetConfig(ctx, s.Stack, values)
+	if errors.Is(err, runner.ErrStackNotFound) {
+		if err = s.Runner.CreateStack(ctx, s.Stack); err == nil {
+			err = s.Runner.SetConfig(ctx, s.Stack, values)
+		}
+	}
+	return err
+}
+
+// publishOutputs writes every stack output as an output variable. Secret
+// values are not in the update's events: they are read once more, only
+// when the stack has any.
+func (s *Session) publishOutputs(ctx context.Context, outs runner.Outputs) error {
+	for _, o := range outs {
+		if o.Secret {
+			var err error
+			if outs, err = s.Runner.Outputs(ctx, s.Stack); err != nil {
+				return err
+			}
+			break
+		}
+	}
+	names := make([]string, 0, len(outs))
+	for name := range outs {
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	for _, name := range names {
+		o := outs[name]
+		if err := s.messages.SetVariable(name, o.Text(), o.Secret); err != nil {
+			return fmt.Errorf("step: publishing output %q: %w", name, err)
+		}
+	}
+	return nil
+}
