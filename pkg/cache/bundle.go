@@ -47,8 +47,8 @@ var epoch = time.Unix(0, 0).UTC()
 // at the Unix epoch, owners 0, modes 0755 or 0644. Publish it as an Octopus
 // package (for example plugins.<version>.tar or, through [BundleFile],
 // .tar.gz) and restore it with [Restore] or [Warm].
-func Bundle(ctx context.Context, m *Manifest, w io.Writer, opts ...Option) error {
-	o, err := apply(opts)
+func Bundle(ctx context.Context, m *Manifest, w io.Writer, opts ...BundleOption) error {
+	o, err := configure(defaultOptions(), opts, BundleOption.configureBundle)
 	if err != nil {
 		return err
 	}
@@ -79,7 +79,7 @@ func Bundle(ctx context.Context, m *Manifest, w io.Writer, opts ...Option) error
 
 // BundleFile is [Bundle] into the file path, written atomically; a name
 // ending in .gz or .tgz is gzip-compressed (deterministically too).
-func BundleFile(ctx context.Context, m *Manifest, path string, opts ...Option) (err error) {
+func BundleFile(ctx context.Context, m *Manifest, path string, opts ...BundleOption) (err error) {
 	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp-*")
 	if err != nil {
 		return fmt.Errorf("create bundle: %w", err)

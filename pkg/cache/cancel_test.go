@@ -96,11 +96,11 @@ func TestCancelledRestoreStopsPromptly(t *testing.T) {
 	tests := []struct {
 		name string
 		src  string
-		opts []Option
+		opts []RestoreOption
 	}{
 		{"archive, extracted and hashed", archive, nil},
-		{"folder, hashed", folder, []Option{VerifyContents()}},
-		{"folder, copied", folder, []Option{WithCopy()}},
+		{"folder, hashed", folder, []RestoreOption{VerifyContents()}},
+		{"folder, copied", folder, []RestoreOption{WithCopy()}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -22,8 +22,10 @@ import (
 // PULUMI_PLUGIN_DOWNLOAD_URL_OVERRIDES (build-time only: it is not kept in
 // the image). Check the result with [Check] (octopulumi cache verify
 // --manifest) inside the image.
-func Dockerfile(m *Manifest, opts ...Option) (string, error) {
-	o, err := apply(append([]Option{WithPlatform("linux-amd64")}, opts...))
+func Dockerfile(m *Manifest, opts ...DockerfileOption) (string, error) {
+	defaults := defaultOptions()
+	defaults.platform = "linux-amd64" // the image's, not this machine's
+	o, err := configure(defaults, opts, DockerfileOption.configureDockerfile)
 	if err != nil {
 		return "", err
 	}

@@ -14,7 +14,7 @@ func TestDockerfile(t *testing.T) {
 	}}
 	tests := []struct {
 		name      string
-		opts      []Option
+		opts      []DockerfileOption
 		want, not []string
 	}{
 		{"defaults", nil, []string{
@@ -24,7 +24,7 @@ func TestDockerfile(t *testing.T) {
 			"pulumi plugin install resource random 4.16.0 --exact --checksum " + sum64 + " \\\n",
 			"\nENTRYPOINT []\n",
 		}, []string{"ARG"}},
-		{"air-gapped", []Option{WithServer("http://mirror.local/plugins"), WithDownloadOverrides("^github://=http://mirror.local/gh"), WithPulumiVersion("v3.280.0"), WithImage("registry.local/pulumi"), WithPulumiHome("/pulumi")}, []string{
+		{"air-gapped", []DockerfileOption{WithServer("http://mirror.local/plugins"), WithDownloadOverrides("^github://=http://mirror.local/gh"), WithPulumiVersion("v3.280.0"), WithImage("registry.local/pulumi"), WithPulumiHome("/pulumi")}, []string{
 			"FROM registry.local/pulumi:3.280.0\n",
 			"ARG PULUMI_PLUGIN_DOWNLOAD_URL_OVERRIDES='^github://=http://mirror.local/gh'\n",
 			"random 4.16.0 --exact --server http://mirror.local/plugins --checksum",

@@ -81,19 +81,19 @@ func TestDownloadURL(t *testing.T) {
 	tests := []struct {
 		name string
 		p    Plugin
-		opts []Option
+		opts []BundleOption
 		want string
 	}{
 		{"default source", p, nil, "https://get.pulumi.com/releases/plugins/pulumi-resource-aws-v6.1.0-linux-amd64.tar.gz"},
 		{"plugin server with placeholders", withServer, nil, "https://plugins.example/aws/v6.1.0/pulumi-resource-aws-v6.1.0-linux-amd64.tar.gz"},
-		{"--server wins", withServer, []Option{WithServer("http://mirror.local/p/")}, "http://mirror.local/p/pulumi-resource-aws-v6.1.0-linux-amd64.tar.gz"},
-		{"override of the GitHub default", p, []Option{WithDownloadOverrides(`^github://api.github.com/(?P<org>[^/]+)=https://m.local/${org}`)}, "https://m.local/pulumi/pulumi-resource-aws-v6.1.0-linux-amd64.tar.gz"},
-		{"override of a plugin server", withServer, []Option{WithDownloadOverrides(`^https://plugins\.example/(.*)=https://m.local/$1`)}, "https://m.local/aws/v6.1.0/pulumi-resource-aws-v6.1.0-linux-amd64.tar.gz"},
+		{"--server wins", withServer, []BundleOption{WithServer("http://mirror.local/p/")}, "http://mirror.local/p/pulumi-resource-aws-v6.1.0-linux-amd64.tar.gz"},
+		{"override of the GitHub default", p, []BundleOption{WithDownloadOverrides(`^github://api.github.com/(?P<org>[^/]+)=https://m.local/${org}`)}, "https://m.local/pulumi/pulumi-resource-aws-v6.1.0-linux-amd64.tar.gz"},
+		{"override of a plugin server", withServer, []BundleOption{WithDownloadOverrides(`^https://plugins\.example/(.*)=https://m.local/$1`)}, "https://m.local/aws/v6.1.0/pulumi-resource-aws-v6.1.0-linux-amd64.tar.gz"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			o, err := apply(tt.opts)
+			o, err := configure(defaultOptions(), tt.opts, BundleOption.configureBundle)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -103,12 +103,12 @@ func TestDownloadURL(t *testing.T) {
 			}
 		})
 	}
-	if _, err := apply([]Option{WithDownloadOverrides("no-equals-sign")}); err == nil {
+	if _, err := configure(defaultOptions(), []BundleOption{WithDownloadOverrides("no-equals-sign")}, BundleOption.configureBundle); err == nil {
 		t.Fatal("a malformed override was accepted")
 	}
 	gh := p
 	gh.Server = "github://api.github.com/acme"
-	if o, _ := apply(nil); func() error { _, err := o.baseURL(gh, "linux-amd64"); return err }() == nil {
+	if o := defaultOptions(); func() error { _, err := o.baseURL(gh, "linux-amd64"); return err }() == nil {
 		t.Fatal("a github:// server without a mirror was accepted for a direct download")
 	}
 }

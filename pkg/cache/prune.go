@@ -39,8 +39,8 @@ type cached struct {
 // [MaxBytes], until the cache fits. Plugins used within [PruneGrace] stay.
 // Each deletion holds the plugin's lock and marks it .partial first, so a
 // concurrent install waits and nothing half-deleted looks installed.
-func Prune(ctx context.Context, home string, opts ...Option) (*PruneReport, error) {
-	o, err := apply(opts)
+func Prune(ctx context.Context, home string, opts ...PruneOption) (*PruneReport, error) {
+	o, err := configure(defaultOptions(), opts, PruneOption.configurePrune)
 	if err != nil {
 		return nil, err
 	}

@@ -30,8 +30,8 @@ import (
 // PULUMI_PLUGIN_DOWNLOAD_URL_OVERRIDES to both. The CLI runs with its
 // TMPDIR in Resolve's scratch folder, removed afterwards. Write the result
 // with [WriteManifest] beside Pulumi.yaml.
-func Resolve(ctx context.Context, programDir string, opts ...Option) (*Manifest, error) {
-	o, err := apply(opts)
+func Resolve(ctx context.Context, programDir string, opts ...ResolveOption) (*Manifest, error) {
+	o, err := configure(defaultOptions(), opts, ResolveOption.configureResolve)
 	if err != nil {
 		return nil, err
 	}

@@ -99,18 +99,18 @@ func TestResolveEnv(t *testing.T) {
 	base := []string{"PATH=/bin", "PULUMI_HOME=/old", "TMPDIR=/tmp", "PULUMI_PLUGIN_DOWNLOAD_URL_OVERRIDES=^github://=https://a"}
 	tests := []struct {
 		name string
-		opts []Option
+		opts []ResolveOption
 		want string // the child's overrides; "" for none set by Resolve
 	}{
 		{"caller's env kept", nil, "^github://=https://a"},
-		{"overrides replace the caller's", []Option{WithDownloadOverrides("^x=https://b")}, "^x=https://b"},
-		{"server replaces every source", []Option{WithServer("http://127.0.0.1:1/m/")}, "^=http://127.0.0.1:1/m"},
-		{"server wins over overrides", []Option{WithDownloadOverrides("^x=https://b"), WithServer("http://127.0.0.1:1/m")}, "^=http://127.0.0.1:1/m"},
+		{"overrides replace the caller's", []ResolveOption{WithDownloadOverrides("^x=https://b")}, "^x=https://b"},
+		{"server replaces every source", []ResolveOption{WithServer("http://127.0.0.1:1/m/")}, "^=http://127.0.0.1:1/m"},
+		{"server wins over overrides", []ResolveOption{WithDownloadOverrides("^x=https://b"), WithServer("http://127.0.0.1:1/m")}, "^=http://127.0.0.1:1/m"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			o, err := apply(append(tt.opts, WithEnv(base)))
+			o, err := configure(defaultOptions(), append(tt.opts, WithEnv(base)), ResolveOption.configureResolve)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -135,7 +135,7 @@ func TestResolveEnv(t *testing.T) {
 			}
 		})
 	}
-	o, err := apply([]Option{WithServer("https://mirror.example/p?sig=abc")})
+	o, err := configure(defaultOptions(), []ResolveOption{WithServer("https://mirror.example/p?sig=abc")}, ResolveOption.configureResolve)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -74,11 +74,16 @@ type sourceEntry struct {
 // writer discards. Files are hard-linked from a folder on the same file
 // system (copied otherwise, or with [WithCopy]), so a restore's cost does not
 // grow with the plugins' bytes.
-func Restore(ctx context.Context, src, home string, opts ...Option) (*Report, error) {
-	o, err := apply(opts)
+func Restore(ctx context.Context, src, home string, opts ...RestoreOption) (*Report, error) {
+	o, err := configure(defaultOptions(), opts, RestoreOption.configureRestore)
 	if err != nil {
 		return nil, err
 	}
+	return o.restore(ctx, src, home)
+}
+
+// restore is [Restore] with its options applied.
+func (o options) restore(ctx context.Context, src, home string) (*Report, error) {
 	if home == "" {
 		return nil, errors.New("restore plugins: no PULUMI_HOME given")
 	}

@@ -175,13 +175,13 @@ func TestPrune(t *testing.T) {
 	size := dirSize(filepath.Join(t.TempDir())) // 0, to show the helper on an empty folder
 	tests := []struct {
 		name    string
-		opts    []Option
+		opts    []PruneOption
 		removed []string
 	}{
-		{"keep latest 2", []Option{KeepLatest(2)}, []string{"resource-tiny-v1.0.0"}},
-		{"keep latest 1 spares the one in use", []Option{KeepLatest(1)}, []string{"resource-tiny-v1.0.0", "resource-tiny-v1.1.0"}},
-		{"size cap", []Option{MaxBytes(5000)}, []string{"resource-tiny-v1.0.0", "resource-tiny-v1.1.0"}},
-		{"cap below the one in use", []Option{MaxBytes(0), KeepLatest(3)}, nil},
+		{"keep latest 2", []PruneOption{KeepLatest(2)}, []string{"resource-tiny-v1.0.0"}},
+		{"keep latest 1 spares the one in use", []PruneOption{KeepLatest(1)}, []string{"resource-tiny-v1.0.0", "resource-tiny-v1.1.0"}},
+		{"size cap", []PruneOption{MaxBytes(5000)}, []string{"resource-tiny-v1.0.0", "resource-tiny-v1.1.0"}},
+		{"cap below the one in use", []PruneOption{MaxBytes(0), KeepLatest(3)}, nil},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

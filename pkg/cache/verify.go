@@ -97,8 +97,8 @@ type VerifyReport struct {
 // [VerifyContents]). With [Repair] it deletes them, with the CLI's protocol.
 // A home, or a plugins folder in it, that does not exist is a
 // [NoCacheError].
-func Verify(ctx context.Context, home string, opts ...Option) (*VerifyReport, error) {
-	o, err := apply(opts)
+func Verify(ctx context.Context, home string, opts ...VerifyOption) (*VerifyReport, error) {
+	o, err := configure(defaultOptions(), opts, VerifyOption.configureVerify)
 	if err != nil {
 		return nil, err
 	}

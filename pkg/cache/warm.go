@@ -20,8 +20,8 @@ import (
 // that lacks one is an error, and Report.Missing lists what Pulumi would
 // still download (nothing, when all went well). Without a source, Warm only
 // reports what is missing.
-func Warm(ctx context.Context, home string, opts ...Option) (*Report, error) {
-	o, err := apply(opts)
+func Warm(ctx context.Context, home string, opts ...WarmOption) (*Report, error) {
+	o, err := configure(defaultOptions(), opts, WarmOption.configureWarm)
 	if err != nil {
 		return nil, err
 	}
@@ -51,9 +51,4 @@ func Warm(ctx context.Context, home string, opts ...Option) (*Report, error) {
 		}
 	}
 	return r, nil
-}
-
-// restore is [Restore] with already-applied options.
-func (o options) restore(ctx context.Context, src, home string) (*Report, error) {
-	return Restore(ctx, src, home, func(dst *options) error { *dst = o; return nil })
 }

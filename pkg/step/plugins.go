@@ -59,7 +59,7 @@ func restorePlugins(ctx context.Context, cfg Config, vars *octoenv.Variables) er
 // program (Pulumi.plugins.json), only its plugins are restored, and any that
 // Pulumi would still download are named in the log.
 func warmPlugins(ctx context.Context, cfg Config, p Plugins, home string) error {
-	var opts []cache.Option
+	var opts []cache.WarmOption
 	manifest, err := cache.ReadManifest(filepath.Join(cfg.Program, cache.ManifestFile))
 	switch {
 	case err == nil:

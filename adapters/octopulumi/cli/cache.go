@@ -33,22 +33,21 @@ func (f *cacheFlags) addHome(cmd *cobra.Command, a *app) {
 func (f *cacheFlags) addDownload(cmd *cobra.Command, a *app) {
 	cmd.Flags().StringVar(&f.server, "server", "", "download every plugin from this mirror base URL (<URL>/<plugin tarball>), as pulumi plugin install --server does")
 	cmd.Flags().StringVar(&f.overrides, "download-overrides", a.getenv("PULUMI_PLUGIN_DOWNLOAD_URL_OVERRIDES"), "download URL overrides, regexp=URL,... (default $PULUMI_PLUGIN_DOWNLOAD_URL_OVERRIDES)")
+}
+
+func (f *cacheFlags) addPlatform(cmd *cobra.Command) {
 	cmd.Flags().StringVar(&f.platform, "platform", "", "the platform of the plugins, e.g. linux-amd64 (default: this machine's)")
 }
 
-// options turns the flags into library options.
-func (f *cacheFlags) options(a *app) []cache.Option {
-	opts := []cache.Option{cache.WithLogger(a.logger())}
+// download hands add the options of the download flags, for whichever
+// function (Resolve, BundleFile, Dockerfile) is called.
+func (f *cacheFlags) download(add func(cache.DownloadOption)) {
 	if f.server != "" {
-		opts = append(opts, cache.WithServer(f.server))
+		add(cache.WithServer(f.server))
 	}
 	if f.overrides != "" {
-		opts = append(opts, cache.WithDownloadOverrides(f.overrides))
+		add(cache.WithDownloadOverrides(f.overrides))
 	}
-	if f.platform != "" {
-		opts = append(opts, cache.WithPlatform(f.platform))
-	}
-	return opts
 }
 
 // givenManifest reads the manifest when --manifest was given, else nil.
@@ -94,7 +93,8 @@ func newCacheManifestCmd(a *app) *cobra.Command {
 		Short: "Resolve the exact plugins a program needs, with the real CLI, into a lock file",
 		Args:  noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			opts := append(f.options(a), cache.WithEnv(a.io.Environ), cache.WithPlatforms(platforms...))
+			opts := []cache.ResolveOption{cache.WithLogger(a.logger()), cache.WithEnv(a.io.Environ), cache.WithPlatforms(platforms...)}
+			f.download(func(o cache.DownloadOption) { opts = append(opts, o) })
 			if pulumi != "" {
 				opts = append(opts, cache.WithPulumi(pulumi))
 			}
@@ -135,7 +135,12 @@ func newCacheBundleCmd(a *app) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			if err := cache.BundleFile(cmd.Context(), m, out, f.options(a)...); err != nil {
+			opts := []cache.BundleOption{cache.WithLogger(a.logger())}
+			f.download(func(o cache.DownloadOption) { opts = append(opts, o) })
+			if f.platform != "" {
+				opts = append(opts, cache.WithPlatform(f.platform))
+			}
+			if err := cache.BundleFile(cmd.Context(), m, out, opts...); err != nil {
 				return err
 			}
 			fmt.Fprintf(a.io.Out, "octopulumi: bundled %d plugin(s) into %s\n", len(m.Plugins), out)
@@ -145,6 +150,7 @@ func newCacheBundleCmd(a *app) *cobra.Command {
 	f.addManifest(cmd)
 	cmd.Flags().StringVar(&out, "out", "plugins.tar.gz", "the archive to write (.tar, or .tar.gz/.tgz to compress)")
 	f.addDownload(cmd, a)
+	f.addPlatform(cmd)
 	return cmd
 }
 
@@ -161,7 +167,7 @@ func newCacheRestoreCmd(a *app) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			opts := f.options(a)
+			opts := []cache.WarmOption{cache.WithLogger(a.logger())}
 			if from == "" && shared == "" {
 				return &usageError{errors.New("give --from (a bundle or its extracted folder), --shared, or both")}
 			}
@@ -213,7 +219,7 @@ func newCacheVerifyCmd(a *app) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			opts := f.options(a)
+			opts := []cache.VerifyOption{cache.WithLogger(a.logger())}
 			if contents {
 				opts = append(opts, cache.VerifyContents())
 			}
@@ -294,7 +300,7 @@ func newCachePruneCmd(a *app) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			opts := f.options(a)
+			opts := []cache.PruneOption{cache.WithLogger(a.logger())}
 			if keep > 0 {
 				opts = append(opts, cache.KeepLatest(keep))
 			}
@@ -352,7 +358,11 @@ func newCacheDockerfileCmd(a *app) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			opts := append(f.options(a), cache.WithImage(image), cache.WithPulumiHome(home))
+			opts := []cache.DockerfileOption{cache.WithImage(image), cache.WithPulumiHome(home)}
+			f.download(func(o cache.DownloadOption) { opts = append(opts, o) })
+			if f.platform != "" {
+				opts = append(opts, cache.WithPlatform(f.platform))
+			}
 			if version != "" {
 				opts = append(opts, cache.WithPulumiVersion(version))
 			}
@@ -369,6 +379,7 @@ func newCacheDockerfileCmd(a *app) *cobra.Command {
 	}
 	f.addManifest(cmd)
 	f.addDownload(cmd, a)
+	f.addPlatform(cmd)
 	// The image's platform, not this machine's: one default, shown once.
 	pf := cmd.Flags().Lookup("platform")
 	pf.DefValue, pf.Usage = "linux-amd64", "the image's platform, e.g. linux-arm64"

@@ -135,3 +135,26 @@ func TestCacheRestoreRefusesSpecialFiles(t *testing.T) {
 		})
 	}
 }
+
+// TestCacheFlagsOnlyWhereTheyApply: a flag whose option the command's
+// library function does not take is not offered, rather than ignored.
+func TestCacheFlagsOnlyWhereTheyApply(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name string
+		args []string
+	}{
+		// The manifest records this machine's checksum and --also-platform's.
+		{"manifest --platform", []string{"cache", "manifest", "--platform", "linux-arm64"}},
+		{"restore --server", []string{"cache", "restore", "--server", "https://m.example", "--from", "x"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			code, _, errOut := runCLI(t, tt.args...)
+			if code != 2 || !strings.Contains(errOut, "unknown flag") {
+				t.Fatalf("exit %d, stderr:\n%s\nwant a usage error (exit 2) for an unknown flag", code, errOut)
+			}
+		})
+	}
+}
