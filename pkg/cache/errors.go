@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"strings"
 )
 
 // Sentinels for expected outcomes; test with errors.Is.
@@ -19,6 +20,9 @@ var (
 	// ErrNoCache matches a [NoCacheError]: the folder to inspect is not
 	// there.
 	ErrNoCache = errors.New("no plugin cache")
+	// ErrNotReady matches a [VerifyError]: a run from the verified cache
+	// would meet a broken plugin or download one.
+	ErrNotReady = errors.New("plugin cache not ready")
 )
 
 // ManifestError is a manifest (or a bundle index) that fails validation.
@@ -95,3 +99,29 @@ func (e *NoCacheError) Error() string {
 func (e *NoCacheError) Is(target error) bool {
 	return target == ErrNoCache || target == fs.ErrNotExist
 }
+
+// VerifyError is a verified cache that a run should not use as it is: the
+// failure that [VerifyReport.Err] reports.
+type VerifyError struct {
+	// Home is the folder verified.
+	Home string
+	// Broken are the broken entries left in place (not repaired).
+	Broken []Problem
+	// Missing are the manifest's plugins that Home lacks.
+	Missing []Plugin
+}
+
+// Error names the folder, what is wrong and what to do about it.
+func (e *VerifyError) Error() string {
+	var why []string
+	if n := len(e.Broken); n > 0 {
+		why = append(why, fmt.Sprintf("%d broken plugin(s): delete them with Repair (octopulumi cache verify --repair), so that the next restore or install redoes them", n))
+	}
+	if n := len(e.Missing); n > 0 {
+		why = append(why, fmt.Sprintf("%d plugin(s) of the manifest missing, which Pulumi would download: restore them (octopulumi cache restore)", n))
+	}
+	return e.Home + ": " + strings.Join(why, "; ")
+}
+
+// Is makes errors.Is(err, ErrNotReady) true.
+func (e *VerifyError) Is(target error) bool { return target == ErrNotReady }

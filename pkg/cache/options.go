@@ -46,8 +46,8 @@ type WarmOption interface {
 	configureWarm(*options) error
 }
 
-// VerifyOption configures [Verify]: [WithLogger], [VerifyContents],
-// [Repair].
+// VerifyOption configures [Verify]: [WithLogger], [WithManifest],
+// [VerifyContents], [Repair].
 type VerifyOption interface {
 	configureVerify(*options) error
 }
@@ -110,11 +110,13 @@ type PlatformOption struct{ setting }
 func (s PlatformOption) configureBundle(o *options) error     { return s.apply(o) }
 func (s PlatformOption) configureDockerfile(o *options) error { return s.apply(o) }
 
-// ManifestOption is [WithManifest], taken by [Restore] and [Warm].
+// ManifestOption is [WithManifest], taken by [Restore], [Warm] and
+// [Verify].
 type ManifestOption struct{ setting }
 
 func (s ManifestOption) configureRestore(o *options) error { return s.apply(o) }
 func (s ManifestOption) configureWarm(o *options) error    { return s.apply(o) }
+func (s ManifestOption) configureVerify(o *options) error  { return s.apply(o) }
 
 // ContentsOption is [VerifyContents], taken by [Restore], [Warm] and
 // [Verify].
@@ -287,7 +289,7 @@ func WithPlatforms(ps ...string) ResolveOption {
 
 // WithManifest makes a restore check the source against m (every plugin of m
 // present, with m's checksum) and restore only m's plugins; [Warm] then also
-// reports what Pulumi would still download.
+// reports what Pulumi would still download, and so does [Verify].
 func WithManifest(m *Manifest) ManifestOption {
 	return ManifestOption{setting{func(o *options) error {
 		if m == nil {

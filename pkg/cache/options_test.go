@@ -37,7 +37,7 @@ func TestEachOptionGoesOnlyToTheFunctionsThatUseIt(t *testing.T) {
 		{"WithPlatforms", WithPlatforms("linux-arm64"), resolve},
 		{"WithPulumi", WithPulumi("pulumi"), resolve},
 		{"WithEnv", WithEnv(nil), resolve},
-		{"WithManifest", WithManifest(m), restore | warm},
+		{"WithManifest", WithManifest(m), restore | warm | verify},
 		{"VerifyContents", VerifyContents(), restore | warm | verify},
 		{"WithCopy", WithCopy(), restore | warm},
 		{"FromBundle", FromBundle("b"), warm},

@@ -24,6 +24,9 @@ type PruneReport struct {
 	Freed int64
 	// Kept is the bytes left in the cache.
 	Kept int64
+	// NoPlugins is true when the home holds no plugins folder: no plugin
+	// was ever installed there, so there was nothing to prune.
+	NoPlugins bool
 }
 
 type cached struct {
@@ -39,6 +42,11 @@ type cached struct {
 // [MaxBytes], until the cache fits. Plugins used within [PruneGrace] stay.
 // Each deletion holds the plugin's lock and marks it .partial first, so a
 // concurrent install waits and nothing half-deleted looks installed.
+//
+// A home that does not exist is a [NoCacheError] (most likely a mistyped
+// path, which would otherwise prune nothing, silently, on every run); a home
+// without a plugins folder has nothing to prune, and the report says so
+// (NoPlugins).
 func Prune(ctx context.Context, home string, opts ...PruneOption) (*PruneReport, error) {
 	o, err := configure(defaultOptions(), opts, PruneOption.configurePrune)
 	if err != nil {
@@ -47,7 +55,16 @@ func Prune(ctx context.Context, home string, opts ...PruneOption) (*PruneReport,
 	if o.keepLatest == 0 && o.maxBytes == 0 {
 		return nil, errors.New("prune plugins: give a policy (keep the latest N versions, or a size cap)")
 	}
+	switch info, err := os.Stat(home); {
+	case errors.Is(err, fs.ErrNotExist) || err == nil && !info.IsDir():
+		return nil, &NoCacheError{Home: home}
+	case err != nil:
+		return nil, fmt.Errorf("prune plugins: %w", err)
+	}
 	st := storeOf(home)
+	if _, err := os.Stat(st.root); errors.Is(err, fs.ErrNotExist) {
+		return &PruneReport{NoPlugins: true}, nil
+	}
 	keys, err := entryKeys(st)
 	if err != nil {
 		return nil, err

@@ -75,18 +75,45 @@ func binaryOK(dir, binary string) (string, bool) {
 	return "", true
 }
 
-// VerifyReport is what [Verify] found.
+// VerifyReport is what [Verify] found; [VerifyReport.Err] says whether that
+// is a failure.
 type VerifyReport struct {
-	// Problems are the broken entries.
+	// Home is the folder verified.
+	Home string
+	// Problems are the broken entries; those [Repair] deleted are marked
+	// Repaired.
 	Problems []Problem
 	// Verified are the entries whose files match the record octopulumi
-	// wrote when it installed them (by SHA-256 with [VerifyContents], else
-	// by type, size and mode).
+	// wrote when it installed them (by SHA-256 when Hashed, else by type,
+	// size and mode).
 	Verified []string
+	// Hashed is true when Verified entries were checked by SHA-256
+	// ([VerifyContents]).
+	Hashed bool
 	// Unrecorded are the entries installed without octopulumi (by `pulumi
 	// plugin install` or a Pulumi run), so there is no record to check their
 	// files against: only their executable was checked.
 	Unrecorded []string
+	// Missing are the plugins of the [WithManifest] manifest that Home does
+	// not hold installed (repaired ones included), which Pulumi would
+	// download.
+	Missing []Plugin
+}
+
+// Err is nil when a run from the verified cache would neither meet a broken
+// plugin nor download one; else a [*VerifyError] that says why: entries
+// broken and not repaired, or manifest plugins missing.
+func (r *VerifyReport) Err() error {
+	var broken []Problem
+	for _, p := range r.Problems {
+		if !p.Repaired {
+			broken = append(broken, p)
+		}
+	}
+	if len(broken) == 0 && len(r.Missing) == 0 {
+		return nil
+	}
+	return &VerifyError{Home: r.Home, Broken: broken, Missing: r.Missing}
 }
 
 // Verify inspects every plugin in the PULUMI_HOME (or shared cache) home,
@@ -95,35 +122,59 @@ type VerifyReport struct {
 // whose executable is missing, or whose files no longer match the record
 // written when octopulumi installed them (sizes; SHA-256 too with
 // [VerifyContents]). With [Repair] it deletes them, with the CLI's protocol.
-// A home, or a plugins folder in it, that does not exist is a
-// [NoCacheError].
+// With [WithManifest] it also lists the manifest's plugins that home lacks
+// (what a baked image or a warm worker must hold).
+//
+// An error means the inspection could not be made: a home that does not
+// exist is a [NoCacheError], and so is a home without a plugins folder,
+// unless a manifest was given (then every plugin of it is missing). What the
+// inspection found is in the report; [VerifyReport.Err] says whether it
+// fails.
 func Verify(ctx context.Context, home string, opts ...VerifyOption) (*VerifyReport, error) {
 	o, err := configure(defaultOptions(), opts, VerifyOption.configureVerify)
 	if err != nil {
 		return nil, err
 	}
+	r := &VerifyReport{Home: home, Hashed: o.deep}
 	st := storeOf(home)
 	if info, err := os.Stat(st.root); err != nil || !info.IsDir() {
 		if info, herr := os.Stat(home); herr != nil || !info.IsDir() {
 			return nil, &NoCacheError{Home: home}
 		}
-		if err == nil || errors.Is(err, fs.ErrNotExist) {
+		if err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return nil, fmt.Errorf("verify plugins in %s: %w", home, err)
+		}
+		if o.manifest == nil {
 			return nil, &NoCacheError{Home: home, Plugins: true}
 		}
-		return nil, fmt.Errorf("verify plugins in %s: %w", home, err)
+		// An empty PULUMI_HOME: what matters is what Pulumi would download.
+		r.Missing = slices.Clone(o.manifest.Plugins)
+		return r, nil
 	}
+	if err := o.verifyEntries(ctx, st, r); err != nil {
+		return r, err
+	}
+	if o.manifest != nil {
+		if r.Missing, err = Check(home, o.manifest); err != nil {
+			return r, err
+		}
+	}
+	return r, nil
+}
+
+// verifyEntries verifies every entry of st into r.
+func (o options) verifyEntries(ctx context.Context, st store, r *VerifyReport) error {
 	keys, err := entryKeys(st)
 	if err != nil {
-		return nil, err
+		return err
 	}
-	r := &VerifyReport{}
 	for _, key := range keys {
 		state, prob, err := o.verifyEntry(ctx, st, key)
 		if prob != nil {
 			r.Problems = append(r.Problems, *prob)
 		}
 		if err != nil {
-			return r, err
+			return err
 		}
 		switch state {
 		case entryVerified:
@@ -132,7 +183,7 @@ func Verify(ctx context.Context, home string, opts ...VerifyOption) (*VerifyRepo
 			r.Unrecorded = append(r.Unrecorded, key)
 		}
 	}
-	return r, nil
+	return nil
 }
 
 // entryKeys lists the plugin folders of st, and those only a .partial
@@ -202,6 +253,7 @@ func (o options) verifyEntry(ctx context.Context, st store, key string) (_ entry
 			return entryGone, prob, fmt.Errorf("repair plugin %s: %w", key, err)
 		}
 		prob.Repaired = true
+		o.logger.InfoContext(ctx, "deleted a broken plugin", "plugin", key, "in", st.root, "reason", reason)
 	}
 	return entryGone, prob, nil
 }

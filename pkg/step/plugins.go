@@ -92,17 +92,18 @@ func warmPlugins(ctx context.Context, cfg Config, p Plugins, home string) error 
 }
 
 // pulumiHome is where the child's plugins live: the configured
-// PULUMI_HOME, else ~/.pulumi of the step's environment.
+// PULUMI_HOME, else the default in the step's environment. The runner
+// gives pulumi cfg.PulumiHome, never the environment's PULUMI_HOME, so
+// that is the one the default answers with.
 func pulumiHome(cfg Config) (string, error) {
-	if cfg.PulumiHome != "" {
-		return cfg.PulumiHome, nil
-	}
-	home := Getenv(cfg.Environ, "HOME")
-	if home == "" {
-		var err error
-		if home, err = os.UserHomeDir(); err != nil {
-			return "", fmt.Errorf("step: no PULUMI_HOME and no home folder to default it to: %w", err)
+	home, err := cache.DefaultHome(func(name string) string {
+		if name == "PULUMI_HOME" {
+			return cfg.PulumiHome
 		}
+		return Getenv(cfg.Environ, name)
+	})
+	if err != nil {
+		return "", fmt.Errorf("step: %w", err)
 	}
-	return filepath.Join(home, ".pulumi"), nil
+	return home, nil
 }

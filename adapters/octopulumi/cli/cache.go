@@ -58,15 +58,19 @@ func (f *cacheFlags) givenManifest(cmd *cobra.Command) (*cache.Manifest, error) 
 	return cache.ReadManifest(f.manifest)
 }
 
-func (f *cacheFlags) pulumiHome() (string, error) {
-	if f.home != "" {
-		return f.home, nil
-	}
-	h, err := os.UserHomeDir()
+// pulumiHome is --pulumi-home (whose default is $PULUMI_HOME), else the
+// library's default.
+func (f *cacheFlags) pulumiHome(a *app) (string, error) {
+	home, err := cache.DefaultHome(func(name string) string {
+		if name == "PULUMI_HOME" {
+			return f.home
+		}
+		return a.getenv(name)
+	})
 	if err != nil {
-		return "", &usageError{errors.New("no --pulumi-home, $PULUMI_HOME or home folder")}
+		return "", &usageError{fmt.Errorf("give --pulumi-home: %w", err)}
 	}
-	return filepath.Join(h, ".pulumi"), nil
+	return home, nil
 }
 
 func newCacheCmd(a *app) *cobra.Command {
@@ -163,7 +167,7 @@ func newCacheRestoreCmd(a *app) *cobra.Command {
 		Short: "Install plugins from a bundle, its extracted folder or a worker-shared cache into PULUMI_HOME",
 		Args:  noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			home, err := f.pulumiHome()
+			home, err := f.pulumiHome(a)
 			if err != nil {
 				return err
 			}
@@ -215,7 +219,7 @@ func newCacheVerifyCmd(a *app) *cobra.Command {
 		Short: "Find broken plugins in a PULUMI_HOME, and with --manifest what Pulumi would still download",
 		Args:  noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			home, err := f.pulumiHome()
+			home, err := f.pulumiHome(a)
 			if err != nil {
 				return err
 			}
@@ -230,16 +234,15 @@ func newCacheVerifyCmd(a *app) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			r, err := cache.Verify(cmd.Context(), home, opts...)
-			var nc *cache.NoCacheError
-			if errors.As(err, &nc) && nc.Plugins && m != nil {
-				// An empty PULUMI_HOME: what matters is what Pulumi would download.
-				r, err = &cache.VerifyReport{}, nil
+			if m != nil {
+				opts = append(opts, cache.WithManifest(m))
 			}
+			r, err := cache.Verify(cmd.Context(), home, opts...)
 			if err != nil {
 				return err
 			}
-			return reportVerify(a, home, r, m, contents, repair)
+			printVerify(a, r)
+			return r.Err()
 		},
 	}
 	cmd.Flags().BoolVar(&contents, "contents", false, "hash every file against the record made when it was restored")
@@ -249,42 +252,26 @@ func newCacheVerifyCmd(a *app) *cobra.Command {
 	return cmd
 }
 
-// reportVerify prints what verify found and fails when a run would still
-// download a plugin or meet a broken one.
-func reportVerify(a *app, home string, r *cache.VerifyReport, m *cache.Manifest, contents, repair bool) error {
+// printVerify prints what verify found, and a summary when it is in order.
+func printVerify(a *app, r *cache.VerifyReport) {
 	for _, p := range r.Problems {
 		fmt.Fprintf(a.io.Out, "broken: %s\n", p)
 	}
 	for _, k := range r.Unrecorded {
 		fmt.Fprintf(a.io.Out, "not verifiable (no octopulumi record; installed by Pulumi itself, only its executable was checked): %s\n", k)
 	}
-	var missing []cache.Plugin
-	if m != nil {
-		var err error
-		if missing, err = cache.Check(home, m); err != nil {
-			return err
-		}
-		for _, p := range missing {
-			fmt.Fprintf(a.io.Out, "would download: %s\n", p)
-		}
+	for _, p := range r.Missing {
+		fmt.Fprintf(a.io.Out, "would download: %s\n", p)
 	}
-	var fails []string
-	if len(r.Problems) > 0 && !repair {
-		fails = append(fails, fmt.Sprintf("%d broken plugin(s): run again with --repair to delete them, so that the next restore or install redoes them", len(r.Problems)))
-	}
-	if len(missing) > 0 {
-		fails = append(fails, fmt.Sprintf("%d plugin(s) of the manifest missing, which Pulumi would download: restore them with octopulumi cache restore", len(missing)))
-	}
-	if len(fails) > 0 {
-		return fmt.Errorf("%s: %s", home, strings.Join(fails, "; "))
+	if r.Err() != nil {
+		return
 	}
 	how := "sizes"
-	if contents {
+	if r.Hashed {
 		how = "SHA-256"
 	}
 	fmt.Fprintf(a.io.Out, "octopulumi: %s is in order: %d plugin(s) match their record (%s), %d not verifiable, %d repaired\n",
-		home, len(r.Verified), how, len(r.Unrecorded), len(r.Problems))
-	return nil
+		r.Home, len(r.Verified), how, len(r.Unrecorded), len(r.Problems))
 }
 
 func newCachePruneCmd(a *app) *cobra.Command {
@@ -294,9 +281,14 @@ func newCachePruneCmd(a *app) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "prune",
 		Short: "Delete least recently used plugins: keep the latest N versions of each, or fit a size",
-		Args:  noArgs,
+		Long: `prune deletes least recently used plugins from a PULUMI_HOME or worker-shared
+cache folder: all but the latest --keep versions of each plugin, or as many as
+needed to fit --max-size. Plugins used in the last 10 minutes stay. A folder that
+does not exist is an error (a mistyped path would otherwise prune nothing on
+every run); a folder where no plugin was ever installed has nothing to prune.`,
+		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			home, err := f.pulumiHome()
+			home, err := f.pulumiHome(a)
 			if err != nil {
 				return err
 			}
@@ -314,6 +306,10 @@ func newCachePruneCmd(a *app) *cobra.Command {
 			r, err := cache.Prune(cmd.Context(), home, opts...)
 			if err != nil {
 				return err
+			}
+			if r.NoPlugins {
+				fmt.Fprintf(a.io.Out, "octopulumi: nothing to prune: %s holds no plugins folder (no plugin was ever installed there)\n", home)
+				return nil
 			}
 			for _, k := range r.Removed {
 				fmt.Fprintf(a.io.Out, "removed: %s\n", k)

@@ -8,15 +8,35 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/octopulumi/octopulumi/pkg/cache"
 )
 
-// runCLI runs octopulumi with args and returns its exit code, stdout and
-// stderr.
+// runCLI runs octopulumi with args, in an environment whose HOME is a new
+// temporary folder, and returns its exit code, stdout and stderr.
 func runCLI(t *testing.T, args ...string) (int, string, string) {
 	t.Helper()
+	return runCLIEnv(t, []string{"HOME=" + t.TempDir()}, args...)
+}
+
+// runCLIEnv runs octopulumi with args in the environment env.
+func runCLIEnv(t *testing.T, env []string, args ...string) (int, string, string) {
+	t.Helper()
 	var out, errOut bytes.Buffer
-	code := Main(context.Background(), args, IO{In: strings.NewReader(""), Out: &out, Err: &errOut, Environ: []string{"HOME=" + t.TempDir()}})
+	code := Main(context.Background(), args, IO{In: strings.NewReader(""), Out: &out, Err: &errOut, Environ: env})
 	return code, out.String(), errOut.String()
+}
+
+// tinyManifest writes a manifest of the plugin fakePlugin makes.
+func tinyManifest(t *testing.T, name string) string {
+	t.Helper()
+	p := filepath.Join(t.TempDir(), cache.ManifestFile)
+	m := &cache.Manifest{Format: cache.ManifestFormat, Plugins: []cache.Plugin{{Kind: "resource", Name: name, Version: "1.0.0",
+		Checksums: map[string]string{"linux-amd64": strings.Repeat("ab", 32)}}}}
+	if err := cache.WriteManifest(p, m); err != nil {
+		t.Fatal(err)
+	}
+	return p
 }
 
 // fakePlugin installs an executable named as Pulumi names a resource
@@ -42,6 +62,7 @@ func TestCacheVerify(t *testing.T) {
 	fakePlugin(t, unrecorded, "tiny", true)
 	broken := filepath.Join(root, "broken")
 	fakePlugin(t, broken, "tiny", false)
+	manifest := tinyManifest(t, "tiny")
 	tests := []struct {
 		name    string
 		args    []string
@@ -56,7 +77,13 @@ func TestCacheVerify(t *testing.T) {
 		{"unrecorded plugin is not claimed hashed", []string{"--pulumi-home", unrecorded, "--contents"}, 0,
 			"not verifiable (no octopulumi record", "", "1 plugin(s) match", ""},
 		{"broken plugin suggests --repair", []string{"--pulumi-home", broken}, 1, "broken: resource-tiny-v1.0.0", "--repair", "in order", ""},
+		{"manifest, home without plugins", []string{"--pulumi-home", root, "--manifest", manifest}, 1,
+			"would download: resource-tiny-v1.0.0", root + ": 1 plugin(s) of the manifest missing, which Pulumi would download", "in order", "no plugins folder"},
+		{"manifest, plugin present", []string{"--pulumi-home", unrecorded, "--manifest", manifest}, 0, "in order", "", "would download", "error"},
+		{"manifest, plugin broken", []string{"--pulumi-home", broken, "--manifest", manifest}, 1,
+			"would download: resource-tiny-v1.0.0", "1 broken plugin(s): delete them with Repair (octopulumi cache verify --repair), so that the next restore or install redoes them; 1 plugin(s) of the manifest missing", "in order", ""},
 		{"repair", []string{"--pulumi-home", broken, "--repair"}, 0, "deleted", "", "", "error"},
+		{"repaired plugin still missing from the manifest", []string{"--pulumi-home", broken, "--manifest", manifest}, 1, "would download: resource-tiny-v1.0.0", "1 plugin(s) of the manifest missing", "in order", "broken plugin"},
 	}
 	for _, tt := range tests {
 		// Not parallel: the repair case changes the broken home, last.
@@ -154,6 +181,58 @@ func TestCacheFlagsOnlyWhereTheyApply(t *testing.T) {
 			code, _, errOut := runCLI(t, tt.args...)
 			if code != 2 || !strings.Contains(errOut, "unknown flag") {
 				t.Fatalf("exit %d, stderr:\n%s\nwant a usage error (exit 2) for an unknown flag", code, errOut)
+			}
+		})
+	}
+}
+
+func TestCachePrune(t *testing.T) {
+	t.Parallel()
+	root := t.TempDir()
+	inUse := filepath.Join(root, "in-use")
+	fakePlugin(t, inUse, "tiny", true)
+	tests := []struct {
+		name     string
+		home     string
+		code     int
+		out, err string // wanted in stdout, stderr
+	}{
+		{"no such home", filepath.Join(root, "nonexistent"), 1, "", filepath.Join(root, "nonexistent") + " does not exist"},
+		{"home without plugins", root, 0, "nothing to prune: " + root + " holds no plugins folder", ""},
+		{"plugin in use stays", inUse, 0, "freed 0 bytes", ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			code, out, errOut := runCLI(t, "cache", "prune", "--keep", "1", "--pulumi-home", tt.home)
+			if code != tt.code || !strings.Contains(out, tt.out) || !strings.Contains(errOut, tt.err) {
+				t.Fatalf("exit %d, want %d\nstdout:\n%s\nstderr:\n%s", code, tt.code, out, errOut)
+			}
+		})
+	}
+}
+
+// TestCacheDefaultHome: without --pulumi-home, the cache commands work on
+// $PULUMI_HOME, else ~/.pulumi of the environment they were given.
+func TestCacheDefaultHome(t *testing.T) {
+	t.Parallel()
+	home, pulumiHome := t.TempDir(), filepath.Join(t.TempDir(), "ph")
+	tests := []struct {
+		name string
+		env  []string
+		args []string
+		want string // the folder the error names
+	}{
+		{"verify, ~/.pulumi", []string{"HOME=" + home}, []string{"cache", "verify"}, filepath.Join(home, ".pulumi")},
+		{"prune, ~/.pulumi", []string{"HOME=" + home}, []string{"cache", "prune", "--keep", "1"}, filepath.Join(home, ".pulumi")},
+		{"verify, $PULUMI_HOME", []string{"HOME=" + home, "PULUMI_HOME=" + pulumiHome}, []string{"cache", "verify"}, pulumiHome},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			code, _, errOut := runCLIEnv(t, tt.env, tt.args...)
+			if code != 1 || !strings.Contains(errOut, tt.want+" does not exist") {
+				t.Fatalf("exit %d, stderr:\n%s\nwant exit 1 and %s named", code, errOut, tt.want)
 			}
 		})
 	}
