@@ -36,7 +36,7 @@ type ExitError struct {
 func (e *ExitError) Error() string {
 	msg := lastError(e.Stderr)
 	if msg == "" {
-		msg = "no error message on stderr"
+		msg = "pulumi gave no error message: see the log above"
 	}
 	op := "pulumi"
 	if len(e.Args) > 0 {
@@ -45,20 +45,37 @@ func (e *ExitError) Error() string {
 	return fmt.Sprintf("%s failed (exit code %d): %s", op, e.Code, msg)
 }
 
-// lastError picks the CLI's own "error: …" lines from stderr, which say what
-// went wrong more plainly than the whole tail.
+// lastError picks the CLI's own "error: …" lines from stderr, with the
+// indented lines that continue them ("2 errors occurred:" and its
+// "* …" items), which say what went wrong more plainly than the whole tail.
+// It is bounded, and free of terminal control sequences.
 func lastError(stderr string) string {
-	var lines []string
-	for _, l := range strings.Split(stderr, "\n") {
-		if l = strings.TrimSpace(l); strings.HasPrefix(l, "error:") {
-			lines = append(lines, strings.TrimSpace(strings.TrimPrefix(l, "error:")))
+	var parts []string
+	in := false
+	for _, l := range strings.Split(stripControl(stderr), "\n") {
+		t := strings.TrimSpace(l)
+		switch {
+		case strings.HasPrefix(t, "error:"):
+			parts, in = append(parts, strings.TrimSpace(strings.TrimPrefix(t, "error:"))), true
+		case in && t != "" && (l[0] == ' ' || l[0] == '\t'):
+			parts[len(parts)-1] += " " + t
+		default:
+			in = false
 		}
 	}
-	if len(lines) == 0 {
-		return strings.TrimSpace(stderr)
+	msg := strings.Join(parts, "; ")
+	if len(parts) == 0 {
+		msg = strings.TrimSpace(stripControl(stderr))
 	}
-	return strings.Join(lines, "; ")
+	if len(msg) > maxErrorText {
+		msg = "…" + msg[len(msg)-maxErrorText:]
+	}
+	return msg
 }
+
+// maxErrorText bounds the CLI's text in an error: a result message is read
+// by a person, and the whole log is above it.
+const maxErrorText = 4 << 10
 
 // KilledError is an operation whose pulumi process did not stop within the
 // grace period after it was asked to cancel (SIGINT), and was killed: the
@@ -217,10 +234,13 @@ var (
 type failure struct {
 	urns        []string
 	diagnostics []Diagnostic
+	// stderr is the last of what the program wrote to stderr.
+	stderr []Diagnostic
 }
 
 // errors are the error diagnostics; the stack's closing "update failed"
-// is left out when a resource said more.
+// is left out when a resource said more. Without any, what the program
+// wrote to stderr is the cause.
 func (f failure) errors() []Diagnostic {
 	var out, stack []Diagnostic
 	for _, d := range f.diagnostics {
@@ -232,8 +252,33 @@ func (f failure) errors() []Diagnostic {
 			stack = append(stack, d)
 		}
 	}
+	if len(out) == 0 && len(stack) == 0 {
+		return f.stderrCause()
+	}
 	if len(out) == 0 {
 		return stack
+	}
+	return out
+}
+
+// stderrCause picks from what the program wrote to stderr the lines that
+// say why it failed: from its last "Error:" line on (with the lines that
+// locate it, such as "on Pulumi.yaml line 5:"), else its last lines;
+// repeated lines (retries) once.
+func (f failure) stderrCause() []Diagnostic {
+	from := max(len(f.stderr)-3, 0)
+	for i, d := range f.stderr {
+		if m := strings.ToLower(d.Message); strings.HasPrefix(m, "error:") || strings.HasPrefix(m, "error ") {
+			from = i
+		}
+	}
+	var out []Diagnostic
+	seen := map[string]bool{}
+	for _, d := range f.stderr[from:] {
+		if !seen[d.Message] {
+			seen[d.Message] = true
+			out = append(out, d)
+		}
 	}
 	return out
 }

@@ -178,7 +178,7 @@ func TestExitErrorText(t *testing.T) {
 		t.Errorf("Error() = %q, want %q", got, want)
 	}
 	e = &ExitError{Args: []string{"up"}, Code: 1}
-	if !strings.Contains(e.Error(), "no error message on stderr") {
+	if !strings.Contains(e.Error(), "gave no error message: see the log above") {
 		t.Errorf("Error() = %q", e.Error())
 	}
 }

@@ -48,9 +48,14 @@ type collector struct {
 	index    map[string]int // URN → position in res.Steps
 	finished map[string]bool
 	failed   []string
-	total    int
-	progress func(Progress)
-	redact   func(string) string
+	// stderrText is what the program and its language host wrote to
+	// stderr ("info#err" diagnostics), bounded: the cause of a failure that
+	// the engine reports with no error diagnostic (a plugin that could not
+	// be downloaded, a program that crashed).
+	stderrText []Diagnostic
+	total      int
+	progress   func(Progress)
+	redact     func(string) string
 	// preview leaves Outputs alone: a preview's are planned, not real.
 	preview bool
 	summary bool
@@ -67,7 +72,29 @@ func newCollector(res *Result, total int, progress func(Progress), redact func(s
 func (c *collector) failure() failure {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	return failure{urns: append([]string(nil), c.failed...), diagnostics: append([]Diagnostic(nil), c.res.Diagnostics...)}
+	return failure{urns: append([]string(nil), c.failed...), diagnostics: append([]Diagnostic(nil), c.res.Diagnostics...), stderr: append([]Diagnostic(nil), c.stderrText...)}
+}
+
+// maxStderrDiagnostics bounds what keepStderr keeps: the last few lines say
+// why a program failed.
+const (
+	maxStderrDiagnostics = 8
+	maxDiagnosticLen     = 1 << 10
+)
+
+// keepStderr keeps the last few lines a program wrote to stderr.
+func (c *collector) keepStderr(urn, msg string) {
+	msg = strings.TrimSpace(stripControl(msg))
+	if msg == "" || strings.HasPrefix(msg, "Will retry in ") {
+		return
+	}
+	if len(msg) > maxDiagnosticLen {
+		msg = msg[:maxDiagnosticLen] + "…"
+	}
+	c.stderrText = append(c.stderrText, Diagnostic{Severity: "info#err", URN: urn, Message: c.redact(msg)})
+	if over := len(c.stderrText) - maxStderrDiagnostics; over > 0 {
+		c.stderrText = c.stderrText[over:]
+	}
 }
 
 // isStackURN reports whether urn names the stack's root resource.
@@ -125,6 +152,10 @@ func (c *collector) event(ev apitype.EngineEvent) {
 	case ev.DiagnosticEvent != nil:
 		d := ev.DiagnosticEvent
 		sev := d.Severity
+		if sev == "info#err" {
+			c.keepStderr(d.URN, d.Message)
+			return
+		}
 		if sev != "warning" && sev != "error" {
 			return
 		}

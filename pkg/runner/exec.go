@@ -112,18 +112,22 @@ func (r *Runner) run(ctx context.Context, inv invocation, onEvent func(apitype.E
 	var stdout bytes.Buffer
 	var stdoutW *redact.Writer
 	var advice *adviceFilter
-	switch {
-	case inv.quiet:
+	if inv.quiet {
 		// Machine-readable output (a stack export with its secrets shown)
 		// stays in memory and must keep its values: no redaction here.
 		stdoutW = redact.New().Writer(&stdout)
-	case inv.capture && inv.dropPlanAdvice:
-		advice = &adviceFilter{w: io.MultiWriter(logW, &stdout)}
-		stdoutW = r.redact.Writer(advice)
-	case inv.capture:
-		stdoutW = r.redact.Writer(io.MultiWriter(logW, &stdout))
-	default:
-		stdoutW = r.redact.Writer(logW)
+	} else {
+		// Redacted first (a secret may hold control characters), then
+		// free of terminal control sequences, then without plan advice.
+		var human io.Writer = logW
+		if inv.capture {
+			human = io.MultiWriter(logW, &stdout)
+		}
+		if inv.dropPlanAdvice {
+			advice = &adviceFilter{w: human}
+			human = advice
+		}
+		stdoutW = r.redact.Writer(&controlWriter{w: human})
 	}
 	tail := &tailBuffer{max: stderrTail}
 	var stderrLog io.Writer = logW
@@ -132,7 +136,7 @@ func (r *Runner) run(ctx context.Context, inv invocation, onEvent func(apitype.E
 		held = &heldWriter{w: logW}
 		stderrLog = held
 	}
-	stderrW := r.redact.Writer(io.MultiWriter(stderrLog, tail))
+	stderrW := r.redact.Writer(&controlWriter{w: io.MultiWriter(stderrLog, tail)})
 	cmd.Stdout = stdoutW
 	if held != nil {
 		// Output on stdout means the stack was found: stop holding.

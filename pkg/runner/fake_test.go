@@ -238,9 +238,9 @@ func TestSecretConfigNeverOnCommandLine(t *testing.T) {
 	}
 	for _, want := range []string{
 		"ARGS config set-all --stack org/p/dev --plaintext app:region=eu-west-1",
-		"ARGS config set --secret --stack org/p/dev --path --non-interactive --color=never -- app:db.password",
+		"ARGS config set --stack org/p/dev --secret --path --non-interactive --color=never -- app:db.password",
 		"STDIN zz-db-secret",
-		"ARGS config set --secret --stack org/p/dev --non-interactive --color=never -- app:token",
+		"ARGS config set --stack org/p/dev --secret --non-interactive --color=never -- app:token",
 		"STDIN zz-token-secret",
 	} {
 		if !strings.Contains(calls, want) {

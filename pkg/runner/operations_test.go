@@ -3,6 +3,8 @@ package runner_test
 import (
 	"context"
 	"errors"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -61,9 +63,10 @@ func TestCreateUpdateReplaceDeleteWithProgress(t *testing.T) {
 			t.Errorf("%s: update summary %v steps %v, want %v %v", tt.name, res.Summary, opsByName(res.Steps), tt.summary, tt.ops)
 		}
 		mu.Lock()
+		// Progress counts what the reviewer was shown: the changes.
 		last := reports[len(reports)-1]
-		if last.Done != len(pre.Steps) || last.Total != len(pre.Steps) {
-			t.Errorf("%s: last progress %d/%d, want %d/%d", tt.name, last.Done, last.Total, len(pre.Steps), len(pre.Steps))
+		if n := pre.Summary.Changes(); last.Done != n || last.Total != n || len(reports) != n {
+			t.Errorf("%s: %d progress reports, the last %d/%d; want %d ending %d/%d", tt.name, len(reports), last.Done, last.Total, n, n, n)
 		}
 		mu.Unlock()
 	}
@@ -221,5 +224,40 @@ func TestLockContention(t *testing.T) {
 	}
 	if err := <-done; err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestPluginDownloadFailureNamesTheCause: when the provider cannot be
+// downloaded (a mirror that answers 500, or a truncated tarball), the error
+// carries the CLI's own explanation, not "no error message", and no
+// terminal colour codes.
+func TestPluginDownloadFailureNamesTheCause(t *testing.T) {
+	t.Parallel()
+	for name, handler := range map[string]http.HandlerFunc{
+		"http 500": func(w http.ResponseWriter, _ *http.Request) {
+			http.Error(w, "mirror broken", http.StatusInternalServerError)
+		},
+		"truncated tarball": func(w http.ResponseWriter, _ *http.Request) {
+			w.Write([]byte{0x1f, 0x8b, 0x08, 0x00, 0x00, 0x00})
+		},
+	} {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			srv := httptest.NewServer(handler)
+			defer srv.Close()
+			r, _, log := newRunner(t)
+			editProgram(t, r.Dir(), "pluginDownloadURL: ", "pluginDownloadURL: "+srv.URL+"/#")
+			_, err := r.Up(context.Background(), stack, runner.CreateStack())
+			if err == nil {
+				t.Fatal("Up succeeded without its provider")
+			}
+			msg := err.Error()
+			if !strings.Contains(msg, "localfile") || !strings.Contains(msg, "download") || strings.Contains(msg, "no error message") {
+				t.Errorf("the error does not say the provider could not be downloaded: %s", msg)
+			}
+			if strings.Contains(msg, "\x1b") || strings.Contains(log.String(), "\x1b") {
+				t.Errorf("terminal control codes in the error or the log:\n%q", msg)
+			}
+		})
 	}
 }

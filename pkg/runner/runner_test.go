@@ -3,6 +3,7 @@ package runner_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -223,5 +224,34 @@ func TestSecretConfigRoundTripsExactly(t *testing.T) {
 	}
 	if strings.Contains(log.String(), "zz-key-material") {
 		t.Error("the secret appears in the log")
+	}
+}
+
+// TestLargePlainConfig: a plain value larger than a command-line argument
+// may be (128 KiB on Linux), among many others, reaches the program exactly.
+func TestLargePlainConfig(t *testing.T) {
+	t.Parallel()
+	r, _, log := newRunner(t)
+	ctx := context.Background()
+	if err := r.CreateStack(ctx, stack); err != nil {
+		t.Fatal(err)
+	}
+	big := strings.Repeat("0123456789abcdef", 200<<10/16) + "\n-end"
+	values := []runner.ConfigValue{{Key: "greeting", Value: big}}
+	for i := range 20 {
+		values = append(values, runner.ConfigValue{Key: fmt.Sprintf("filler%d", i), Value: strings.Repeat("f", 100<<10)})
+	}
+	if err := r.SetConfig(ctx, stack, values); err != nil {
+		t.Fatalf("SetConfig: %v", err)
+	}
+	if _, err := r.Up(ctx, stack); err != nil {
+		t.Fatalf("Up: %v\n%s", err, log)
+	}
+	if b, err := os.ReadFile(filepath.Join(r.Dir(), "out", "first.txt")); err != nil || string(b) != big {
+		t.Errorf("first.txt holds %d bytes (%v), want the %d-byte value", len(b), err, len(big))
+	}
+	err := r.SetConfig(ctx, stack, []runner.ConfigValue{{Key: "greeting", Value: "nul\x00byte"}})
+	if err == nil || !strings.Contains(err.Error(), "greeting") || !strings.Contains(err.Error(), "NUL") {
+		t.Errorf("a value with a NUL byte: %v, want an error naming the key", err)
 	}
 }

@@ -64,7 +64,16 @@ func (s *Session) publishOutputs(ctx context.Context, outs runner.Outputs) error
 	sort.Strings(names)
 	for _, name := range names {
 		o := outs[name]
-		if err := s.messages.SetVariable(name, o.Text(), o.Secret); err != nil {
+		text := o.Text()
+		sensitive := o.Secret
+		// A plain output that holds a known secret (a secret config value
+		// concatenated into it) is published whole, since later steps need
+		// its value, but as a sensitive variable, so Octopus masks it.
+		if !sensitive && s.redactor.String(text) != text {
+			sensitive = true
+			fmt.Fprintf(s.log, "octopulumi: the output %s holds a secret value: published as a sensitive output variable\n", name)
+		}
+		if err := s.messages.SetVariable(name, text, sensitive); err != nil {
 			return fmt.Errorf("step: publishing output %q: %w", name, err)
 		}
 	}

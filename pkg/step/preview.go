@@ -2,6 +2,7 @@ package step
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -12,6 +13,7 @@ import (
 
 	"github.com/pulumi/pulumi/sdk/v3/go/common/apitype"
 
+	"github.com/octopulumi/octopulumi/pkg/octoenv"
 	"github.com/octopulumi/octopulumi/pkg/runner"
 )
 
@@ -59,11 +61,13 @@ func (s *Session) Preview(ctx context.Context, opts PreviewOptions) (*runner.Res
 		ops = append(ops, runner.ExpectNoChanges())
 	}
 	res, err := s.Runner.Preview(ctx, s.Stack, ops...)
-	if res == nil || res.Summary == nil {
+	// Publish a preview that finished, also when it found changes that
+	// were not expected (the drift is what the runbook's reader wants to
+	// see); never one that was cancelled or failed, whose counts and
+	// fingerprint would describe a plan nobody saw.
+	if res == nil || res.Summary == nil || err != nil && !errors.Is(err, runner.ErrNoChanges) {
 		return res, err
 	}
-	// Publish even when changes were not expected: the drift is what the
-	// runbook's reader wants to see.
 	if perr := s.publishPreview(res, opts.ArtifactDir); perr != nil && err == nil {
 		err = perr
 	}
@@ -75,7 +79,9 @@ func (s *Session) publishPreview(res *runner.Result, dir string) error {
 		{OutFingerprint, res.Fingerprint},
 		{OutChanges, strconv.Itoa(res.Summary.Changes())},
 		{OutHasChanges, map[bool]string{true: "True", false: "False"}[res.Summary.Changes() > 0]},
-		{OutSummaryMarkdown, Markdown(s.Stack, res)},
+		// Resource names and types are the program's text: no secret
+		// (redacted) and no service message (defused) may ride along.
+		{OutSummaryMarkdown, octoenv.DefuseString(s.redactor.String(Markdown(s.Stack, res)))},
 	}
 	for _, op := range []apitype.OpType{apitype.OpCreate, apitype.OpUpdate, apitype.OpReplace, apitype.OpDelete, apitype.OpSame} {
 		vars = append(vars, [2]string{OutCountPrefix + string(op), strconv.Itoa(res.Summary[op])})
@@ -89,7 +95,7 @@ func (s *Session) publishPreview(res *runner.Result, dir string) error {
 		dir = os.TempDir()
 	}
 	base := "pulumi-preview-" + fileSafe.ReplaceAllString(s.Stack, "-") + "-" + res.Fingerprint
-	path, err := writeArtifact(dir, base, res.Diff)
+	path, err := writeArtifact(dir, base, s.redactor.String(res.Diff))
 	if err != nil {
 		return err
 	}
