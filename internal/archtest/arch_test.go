@@ -3,7 +3,9 @@ package archtest
 import (
 	"bytes"
 	"encoding/json"
+	"os"
 	"os/exec"
+	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -71,14 +73,107 @@ func TestLibraryImports(t *testing.T) {
 	}
 }
 
-// TestStandalonePackages checks DESIGN.md's rule that octoenv, auth and
-// cache import nothing of ours, so a user can take one without the others.
+// leaves are the internal packages any library package may use: each does
+// one thing and imports nothing of ours but other leaves.
+var leaves = []string{
+	module + "/internal/filelock",
+	module + "/internal/pulumicmd",
+	module + "/internal/redact",
+	module + "/internal/runfolder",
+	module + "/internal/safefile",
+}
+
+func isLeaf(imp string) bool {
+	for _, l := range leaves {
+		if imp == l {
+			return true
+		}
+	}
+	return false
+}
+
+// TestStandalonePackages checks DESIGN.md's rule that octoenv, auth, cache
+// and runner import nothing of ours (but internal leaves), so a user can
+// take one without the others, and that the leaves are leaves.
 func TestStandalonePackages(t *testing.T) {
 	t.Parallel()
-	for _, p := range goList(t, "./pkg/octoenv/...", "./pkg/auth", "./pkg/cache/...") {
+	args := []string{"./pkg/octoenv/...", "./pkg/auth", "./pkg/cache/...", "./pkg/runner"}
+	for _, l := range leaves {
+		args = append(args, "./"+strings.TrimPrefix(l, module+"/"))
+	}
+	for _, p := range goList(t, args...) {
 		for _, imp := range p.Imports {
-			if strings.HasPrefix(imp, module+"/") {
-				t.Errorf("%s imports %s: it must import nothing of ours", p.ImportPath, imp)
+			if strings.HasPrefix(imp, module+"/") && !isLeaf(imp) {
+				t.Errorf("%s imports %s: it must import nothing of ours but the internal leaves", p.ImportPath, imp)
+			}
+		}
+	}
+}
+
+// TestOneComposer checks that pkg/step is the one place that composes the
+// library's packages: no other package imports two of them.
+func TestOneComposer(t *testing.T) {
+	t.Parallel()
+	parts := []string{module + "/pkg/octoenv", module + "/pkg/auth", module + "/pkg/cache", module + "/pkg/runner"}
+	for _, p := range goList(t, "./pkg/...", "./internal/...") {
+		if p.ImportPath == module+"/pkg/step" || strings.HasSuffix(p.ImportPath, "_test") || strings.HasPrefix(p.ImportPath, module+"/pkg/auth/") {
+			continue
+		}
+		var used []string
+		for _, imp := range p.Imports {
+			for _, part := range parts {
+				if imp == part {
+					used = append(used, imp)
+				}
+			}
+		}
+		if len(used) > 1 {
+			t.Errorf("%s imports %v: only pkg/step composes the library's packages", p.ImportPath, used)
+		}
+	}
+}
+
+// TestAdaptersAreThin checks that adapters call the step (or one library
+// function) and print: they never drive the runner or a process themselves.
+func TestAdaptersAreThin(t *testing.T) {
+	t.Parallel()
+	banned := []string{module + "/pkg/runner", module + "/internal/pulumicmd", module + "/internal/runfolder", "os/exec"}
+	for _, p := range goList(t, "./adapters/...") {
+		for _, imp := range p.Imports {
+			for _, b := range banned {
+				if imp == b {
+					t.Errorf("%s imports %s: an adapter parses, calls the step or one library function, and prints", p.ImportPath, imp)
+				}
+			}
+		}
+	}
+}
+
+// TestOneProcessOwner checks that only internal/pulumicmd starts a
+// process in the library: every pulumi process passes through its one
+// command builder, environment builder and guard.
+func TestOneProcessOwner(t *testing.T) {
+	t.Parallel()
+	files, err := filepath.Glob("../../pkg/*/*.go")
+	if err != nil {
+		t.Fatal(err)
+	}
+	more, _ := filepath.Glob("../../internal/*/*.go")
+	files = append(files, more...)
+	if len(files) < 20 {
+		t.Fatalf("found only %d files: the test is not reading the library", len(files))
+	}
+	for _, f := range files {
+		if strings.HasSuffix(f, "_test.go") || strings.Contains(f, "/internal/pulumicmd/") || strings.Contains(f, "/internal/testbed/") {
+			continue
+		}
+		src, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, call := range []string{"exec.Command(", "exec.CommandContext(", "os.StartProcess(", "syscall.ForkExec("} {
+			if bytes.Contains(src, []byte(call)) {
+				t.Errorf("%s calls %s: only internal/pulumicmd starts processes", f, call)
 			}
 		}
 	}

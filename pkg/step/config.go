@@ -72,3 +72,7 @@ const (
 	InstallAlways Install = "always"
 	InstallNever  Install = "never"
 )
+
+// Result is what an operation did: the engine's summary, the steps, the
+// outputs, for a preview the diff and fingerprint (see pkg/runner).
+type Result = runner.Result

@@ -7,7 +7,6 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/octopulumi/octopulumi/pkg/runner"
 	"github.com/octopulumi/octopulumi/pkg/step"
 )
 
@@ -29,7 +28,7 @@ fingerprint, and applies exactly that plan; given but empty, it refuses.`,
 				// means a plain update.
 				apply := s.Deploy
 				if cmd.Flags().Changed("approved-fingerprint") {
-					apply = func(ctx context.Context) (*runner.Result, error) { return s.Apply(ctx, approved) }
+					apply = func(ctx context.Context) (*step.Result, error) { return s.Apply(ctx, approved) }
 				}
 				res, err := apply(ctx)
 				if err != nil {
