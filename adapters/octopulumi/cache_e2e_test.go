@@ -1,10 +1,15 @@
 package main_test
 
 import (
+	"errors"
+	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
+	"time"
 
 	"github.com/octopulumi/octopulumi/internal/testbed"
 	"github.com/octopulumi/octopulumi/pkg/cache"
@@ -68,5 +73,63 @@ func TestCacheCommands(t *testing.T) {
 	}
 	if _, err := os.Stat(bundle); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestCacheRestoreStopsOnSignal: Ctrl+C (SIGINT) or Octopus cancelling the
+// task (SIGTERM) stops a restore that is busy hashing a large plugin, at
+// once, instead of after every byte.
+func TestCacheRestoreStopsOnSignal(t *testing.T) {
+	t.Parallel()
+	const size = 8 << 30
+	// An extracted bundle of one 8 GiB plugin, sparse (it takes no room).
+	bundle := t.TempDir()
+	bin := filepath.Join(bundle, "plugins", "resource-huge-v1.0.0", "pulumi-resource-huge")
+	if err := os.MkdirAll(filepath.Dir(bin), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	f, err := os.OpenFile(bin, os.O_CREATE|os.O_WRONLY, 0o755)
+	if err == nil {
+		err = errors.Join(f.Truncate(size), f.Close())
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	sum := strings.Repeat("ab", 32)
+	index := fmt.Sprintf(`{"format":1,"platform":%q,"plugins":[{"plugin":{"kind":"resource","name":"huge","version":"1.0.0","checksums":{%[1]q:%q}},
+		"files":[{"path":"pulumi-resource-huge","type":"file","mode":493,"size":%d,"sha256":%[2]q}]}]}`, cache.Platform(), sum, size)
+	if err := os.WriteFile(filepath.Join(bundle, "octopulumi-bundle.json"), []byte(index), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, sig := range []syscall.Signal{syscall.SIGINT, syscall.SIGTERM} {
+		t.Run(sig.String(), func(t *testing.T) {
+			t.Parallel()
+			cmd := exec.Command(octopulumi(t), "cache", "restore", "--from", bundle, "--verify-contents", "--pulumi-home", t.TempDir())
+			cmd.Env = []string{"HOME=" + t.TempDir()}
+			var stderr strings.Builder
+			cmd.Stderr = &stderr
+			if err := cmd.Start(); err != nil {
+				t.Fatal(err)
+			}
+			done := make(chan error, 1)
+			go func() { done <- cmd.Wait() }()
+			select {
+			case err := <-done:
+				t.Fatalf("cache restore of an 8 GiB plugin ended before the signal: %v\n%s", err, stderr.String())
+			case <-time.After(time.Second):
+			}
+			if err := cmd.Process.Signal(sig); err != nil {
+				t.Fatal(err)
+			}
+			select {
+			case <-done:
+			case <-time.After(5 * time.Second):
+				cmd.Process.Kill()
+				t.Fatalf("cache restore still running 5 s after %v", sig)
+			}
+			if code := cmd.ProcessState.ExitCode(); code != 1 || !strings.Contains(stderr.String(), "cancelled: ") {
+				t.Fatalf("exit %d, stderr:\n%s\nwant exit 1, cancelled", code, stderr.String())
+			}
+		})
 	}
 }
