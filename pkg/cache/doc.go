@@ -56,6 +56,22 @@
 // PULUMI_PLUGIN_DOWNLOAD_URL_OVERRIDES on the workers; [Dockerfile] turns
 // both options into --server and a build argument.
 //
+// # Options
+//
+// Each function takes options of its own type ([BundleOption],
+// [ResolveOption], [RestoreOption], [WarmOption], [VerifyOption],
+// [PruneOption], [DockerfileOption]), so that an option a function would
+// not use is a compile error rather than silently ignored. An option for one
+// function returns that function's type; an option for several returns a
+// type of its own that each of them takes ([LoggerOption], [ClientOption],
+// [DownloadOption], [PlatformOption], [ManifestOption], [ContentsOption],
+// [CopyOption]). Invalid options are reported when the function starts,
+// all at once.
+//
+// [DefaultHome] is where plugins go when no PULUMI_HOME is given, as Pulumi
+// decides it. [Verify] with [WithManifest] tells whether a PULUMI_HOME is
+// ready for a run, and [VerifyReport.Err] says why not.
+//
 // # Trust
 //
 // A restore from an archive hashes every byte against the bundle's index. A

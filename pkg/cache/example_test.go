@@ -64,3 +64,21 @@ func ExampleWarm() {
 	}
 	fmt.Printf("%d installed, %d present, %d to download\n", len(r.Installed), len(r.Present), len(r.Missing))
 }
+
+func ExampleDefaultHome() {
+	env := map[string]string{"HOME": "/home/octopus"}
+	home, err := cache.DefaultHome(func(name string) string { return env[name] })
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println(home)
+	// Output:
+	// /home/octopus/.pulumi
+}
+
+func ExampleVerifyReport_Err() {
+	r := &cache.VerifyReport{Home: "/opt/pulumi", Missing: []cache.Plugin{{Kind: "resource", Name: "aws", Version: "6.1.0"}}}
+	fmt.Println(r.Err())
+	// Output:
+	// /opt/pulumi: 1 plugin(s) of the manifest missing, which Pulumi would download: restore them (octopulumi cache restore)
+}

@@ -11,16 +11,6 @@ import (
 	"time"
 )
 
-// Each function takes options of its own type ([BundleOption],
-// [ResolveOption], [RestoreOption], [WarmOption], [VerifyOption],
-// [PruneOption], [DockerfileOption]), so that an option a function would
-// not use is a compile error rather than silently ignored. An option for one
-// function returns that function's type; an option for several returns a
-// type of its own that each of them takes ([LoggerOption], [ClientOption],
-// [DownloadOption], [PlatformOption], [ManifestOption], [ContentsOption],
-// [CopyOption]). Invalid options are reported when the function starts,
-// all at once.
-
 // BundleOption configures [Bundle] and [BundleFile]: [WithLogger],
 // [WithHTTPClient], [WithServer], [WithDownloadOverrides], [WithPlatform].
 type BundleOption interface {
