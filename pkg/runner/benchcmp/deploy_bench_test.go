@@ -34,7 +34,7 @@ func BenchmarkDeploy(b *testing.B) {
 			runner.WithPulumi(bed.Tools.Pulumi),
 			runner.WithPulumiHome(bed.Home),
 			runner.WithBackend(bed.Backend),
-			runner.WithCredentialsPath(envMap["PULUMI_CREDENTIALS_PATH"]),
+			runner.WithTempDir(bed.Dir),
 			runner.WithoutInheritedEnv(),
 			runner.WithEnv(map[string]string{
 				"PATH": envMap["PATH"], "HOME": envMap["HOME"],
@@ -64,6 +64,7 @@ func BenchmarkDeploy(b *testing.B) {
 			if err != nil {
 				return err
 			}
+			defer r.Close()
 			res, err := r.Up(ctx, stack, runner.CreateStack())
 			if err == nil && len(res.Outputs) != 3 {
 				b.Fatalf("runner: outputs %v", res.Outputs)
