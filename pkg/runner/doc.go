@@ -3,15 +3,17 @@
 // diff, a saved plan and a fingerprint), up (optionally exactly a saved
 // plan), refresh, destroy (optionally removing the stack), outputs and
 // cancel. It takes plain values (paths, a backend URL, a token) and imports
-// nothing of octopulumi but pkg/auth's redactor.
+// nothing of octopulumi but internal leaves: every pulumi process is built
+// and started by internal/pulumicmd, the one command and environment
+// builder.
 //
 // # What the Runner owns in the environment
 //
 // A pulumi process gets an explicit environment, never this process's whole
 // one. The Runner sets [OwnedEnv] itself from its options (PULUMI_ACCESS_TOKEN
 // from [WithAccessToken], PULUMI_BACKEND_URL from [WithBackend], PULUMI_HOME
-// from [WithPulumiHome], PULUMI_CREDENTIALS_PATH from [WithCredentialsPath],
-// and PULUMI_SKIP_UPDATE_CHECK=true); passing one of them to [WithEnv] is an
+// from [WithPulumiHome], PULUMI_CREDENTIALS_PATH in its run folder, and
+// PULUMI_SKIP_UPDATE_CHECK=true); passing one of them to [WithEnv] is an
 // [*OwnedEnvError], and the parent's values of them are never inherited.
 // From the parent it inherits only [DefaultInherit] (PATH, HOME, locale,
 // proxies, TLS roots, the state passphrase, cloud credentials) plus what
@@ -19,6 +21,21 @@
 // An operation adds what it needs: PULUMI_DEBUG_COMMANDS (for --event-log),
 // PULUMI_EXPERIMENTAL (for plans). Every process runs with --non-interactive
 // and --color=never in the project folder.
+//
+// # The run folder, and a step that is killed
+//
+// [New] makes a private run folder (mode 0700, in [WithTempDir] or the
+// system temp folder) for what must not outlive the run: the credentials
+// the CLI stores (with Pulumi Cloud, the access token in credentials.json),
+// the per-run copy of the stack's config ([WithStackConfigFrom]), the engine
+// event pipes, saved plans ([Runner.TempDir]). [Runner.Close] removes it.
+// Every pulumi process runs in a process group of its own with a small
+// guard, so that if this process dies — SIGKILL, a lost worker — pulumi
+// gets SIGINT to cancel its update and, after the grace period, its whole
+// tree (language host, providers) ends; on Windows a job object does the
+// same. The run folder holds a lock for the run's life: a later run finds
+// the folders of runs that died and removes them (pkg/step does, and says
+// so in the task log).
 //
 // # One process per operation
 //
@@ -51,8 +68,10 @@
 //
 // Cancelling an operation's context sends SIGINT to pulumi, which finishes
 // or abandons in-flight resource operations, saves the state and releases
-// the stack's lock; after [WithGracePeriod] (default 30 s) it is killed. The
-// next operation on the stack needs no `pulumi cancel`. Windows cannot send
+// the stack's lock; after [WithGracePeriod] (default 30 s) it is killed, and
+// the error is a [*KilledError], which says the stack may still be locked
+// and how to recover ([Runner.Cancel], then a refresh). A pulumi that
+// stopped in time leaves no lock: the next operation needs no cancel. Windows cannot send
 // SIGINT to another process, so there a cancelled operation is killed at
 // once: its state may keep pending operations, and on Pulumi Cloud the
 // update may stay locked until `pulumi cancel`.
@@ -76,11 +95,21 @@
 //
 // Secret config values ([ConfigValue].Secret), the access token, the state
 // passphrase and values given to [WithSecrets] are redacted from the log,
-// from diagnostics, from the preview diff and from errors. Secret outputs
+// from diagnostics, from the preview diff and from errors, in every form a
+// program or provider may print them (see internal/redact; share the
+// redactor with [WithRedactor]). Terminal control sequences, which plugins
+// write despite --color=never, are stripped from the log and errors. Secret outputs
 // are blinded in engine events, so [Result.Outputs] flags them without a
 // value; [Runner.Outputs] reads them in clear from `stack export
 // --show-secrets`, in one process, and keeps them flagged ([Output] prints
 // "[secret]"). A secret config value is never a command-line argument, which
 // other processes on a worker can read: [Runner.SetConfig] hands each one to
-// `pulumi config set --secret` on stdin.
+// `pulumi config set --secret` on stdin, as it does plain values too large
+// for a command line.
+//
+// # Stack names
+//
+// Every operation checks its stack with [CheckStackName] before anything
+// runs: Pulumi's own naming rules, and never "." or ".." as a part, which a
+// file backend would turn into a folder shared across projects.
 package runner

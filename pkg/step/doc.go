@@ -3,11 +3,13 @@
 // service messages out), auth (credentials), cache (plugins) and runner
 // (the Pulumi CLI) — so that the adapters stay thin.
 //
-// [Prepare] turns the Octopus variables into a [Session]: the stack
-// reference, credentials for the backend ([Login]), plugins restored before
-// Pulumi runs ([Plugins]), and a runner for the program. Close the session
-// when done: that removes the per-run credentials folder and the per-run
-// copy of the stack's config.
+// [Prepare] reads the step's settings once ([ReadSettings]: the program,
+// the backend, the Octopus context, the stack, how to log in; every problem
+// reported at once, in Octopus's terms), removes what runs that died left
+// in the temp folder (and says so in the task log), logs in ([Login]),
+// restores plugins ([Plugins]) and makes a runner for the program. Close
+// the session when done: that removes the run's private folder (the
+// credentials Pulumi stored, the per-run copy of the stack's config, plans).
 //
 // The stack is Pulumi.Stack, or octoenv's stack template, in which {project}
 // is Pulumi.Project, else the program's own project name from Pulumi.yaml
@@ -39,15 +41,30 @@
 // stack's state would cost another process, so those emit none; the task
 // log still shows each resource as Pulumi reports it.
 //
+// # Text from elsewhere
+//
+// Octopus acts on any "##octopus[…]" text in the task log. Only the
+// session's octoenv.Writer writes service messages: the log it is given is
+// wrapped in octoenv.Defuse, and the Markdown summary is defused too, so
+// that no resource name, input, output or provider message can publish a
+// variable or collect a file. Output variables carry their values as they
+// are (a later step that echoes one is its own business).
+//
 // # Secrets
 //
 // Sensitive Octopus variables, the access token, the state passphrase and
 // secret config values are redacted from the log and from errors; an
-// exchanged OIDC token is masked with Octopus's mask message. The diff
-// artifact is written redacted to a file of its own, readable only by the
-// step's user, and the Markdown summary names properties, never their
-// values. The plan file of an apply lives in a temporary folder removed
-// before the step ends, and so does the per-run copy of the stack's config
-// file on which the Pulumi.Config.* variables are set: config from one run
-// never lingers in the program folder for the next.
+// exchanged OIDC token is masked with Octopus's mask message. One redactor
+// ([Config.Redactor]) serves the runner, the login and whatever the caller
+// prints through it. The diff artifact is written redacted to a file of its
+// own, readable only by the step's user; the Markdown summary names
+// properties, never their values, and is redacted too (a resource name may
+// hold a secret). A stack output is published as a sensitive output
+// variable when it is a secret or when its value holds a known secret (a
+// secret config value built into a plain output): later steps need its
+// value, so it is published whole, and Octopus masks it. The plan file of
+// an apply lives in the run's private folder, removed before the step ends,
+// and so does the per-run copy of the stack's config file on which the
+// Pulumi.Config.* variables are set: config from one run never lingers in
+// the program folder for the next.
 package step
