@@ -7,13 +7,13 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"os/exec"
 	"path"
 	"path/filepath"
 	"slices"
 	"strings"
-	"syscall"
 	"time"
+
+	"github.com/octopulumi/octopulumi/internal/pulumicmd"
 )
 
 // Resolve finds the exact plugins the Pulumi program in programDir needs, with
@@ -130,46 +130,64 @@ func (o options) resolveEnv(scratch string) ([]string, error) {
 		// "^" matches every plugin source; its only group, $0, is empty.
 		overrides = "^=" + o.server
 	}
-	drop := []string{"PULUMI_HOME=", "PULUMI_SKIP_UPDATE_CHECK=", "PULUMI_IGNORE_AMBIENT_PLUGINS=", "TMPDIR=", "TMP=", "TEMP="}
-	if overrides != "" {
-		drop = append(drop, "PULUMI_PLUGIN_DOWNLOAD_URL_OVERRIDES=")
-	}
-	var env []string
-	for _, kv := range base {
-		if !slices.ContainsFunc(drop, func(p string) bool { return strings.HasPrefix(kv, p) }) {
-			env = append(env, kv)
-		}
-	}
 	tmp := filepath.Join(scratch, "tmp")
-	env = append(env, "PULUMI_HOME="+filepath.Join(scratch, "home"), "PULUMI_SKIP_UPDATE_CHECK=true",
-		"PULUMI_IGNORE_AMBIENT_PLUGINS=true", "TMPDIR="+tmp, "TMP="+tmp, "TEMP="+tmp)
+	set := map[string]string{"PULUMI_IGNORE_AMBIENT_PLUGINS": "true", "TMPDIR": tmp, "TMP": tmp, "TEMP": tmp}
 	if overrides != "" {
-		env = append(env, "PULUMI_PLUGIN_DOWNLOAD_URL_OVERRIDES="+overrides)
+		set["PULUMI_PLUGIN_DOWNLOAD_URL_OVERRIDES"] = overrides
 	}
-	return env, nil
+	// The caller's whole environment passes (proxies, TLS roots, its own
+	// overrides), but for what octopulumi owns: a resolution needs no
+	// backend and no token.
+	env := pulumicmd.Env{
+		Parent:  base,
+		Inherit: []string{"*"},
+		Set:     set,
+		Owned:   map[string]string{"PULUMI_HOME": filepath.Join(scratch, "home")},
+	}
+	return env.Environ(nil), nil
 }
 
-// command builds one CLI invocation; run runs it.
-func (o options) command(ctx context.Context, dir string, env []string, args ...string) *exec.Cmd {
-	cmd := exec.CommandContext(ctx, o.pulumiPath(env), args...)
-	cmd.Dir, cmd.Env = dir, env
-	cmd.Cancel = func() error { return cmd.Process.Signal(syscall.SIGINT) }
-	cmd.WaitDelay = 10 * time.Second
-	return cmd
-}
+// maxCLIOutput bounds what Resolve keeps of one CLI process's output: the
+// debug log of `pulumi install -v=9` is a few MiB at most.
+const maxCLIOutput = 64 << 20
 
+// run runs one CLI invocation through internal/pulumicmd, the one command
+// builder, and returns its standard output; stderr also receives the
+// process's standard error. Both are bounded.
 func (o options) run(ctx context.Context, dir string, env []string, stderr io.Writer, args ...string) ([]byte, error) {
-	cmd := o.command(ctx, dir, env, args...)
-	var errBuf bytes.Buffer
-	cmd.Stderr = io.MultiWriter(stderr, &errBuf)
-	out, err := cmd.Output()
-	if err != nil {
-		if stderr == io.Discard {
-			return out, fmt.Errorf("%w%s", err, tail(errBuf.Bytes()))
-		}
-		return out, err
+	cmd := pulumicmd.Command(ctx, pulumicmd.Spec{Pulumi: o.pulumiPath(env), Dir: dir, Args: args, Env: env, Grace: 10 * time.Second})
+	out := &boundedBuffer{max: maxCLIOutput}
+	errBuf := &boundedBuffer{max: maxCLIOutput}
+	cmd.Stdout = out
+	cmd.Stderr = io.MultiWriter(errBuf, stderr)
+	p, err := pulumicmd.Start(cmd, 10*time.Second)
+	if err == nil {
+		err = p.Wait()
 	}
-	return out, nil
+	if err == nil && (out.over || errBuf.over) {
+		err = fmt.Errorf("pulumi %s wrote more than %d bytes", args[0], maxCLIOutput)
+	}
+	if err != nil && stderr == io.Discard {
+		return out.buf.Bytes(), fmt.Errorf("%w%s", err, tail(errBuf.buf.Bytes()))
+	}
+	return out.buf.Bytes(), err
+}
+
+// boundedBuffer keeps up to max bytes and notes whether more came.
+type boundedBuffer struct {
+	buf  bytes.Buffer
+	max  int
+	over bool
+}
+
+// Write keeps what fits; it never fails, so the process is never blocked.
+func (b *boundedBuffer) Write(p []byte) (int, error) {
+	if room := b.max - b.buf.Len(); room < len(p) {
+		b.over = true
+		b.buf.Write(p[:max(room, 0)])
+		return len(p), nil
+	}
+	return b.buf.Write(p)
 }
 
 // pulumiPath finds the CLI on the PATH of env, as the child would.
