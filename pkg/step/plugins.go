@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -47,20 +48,25 @@ func pluginSources(cfg Config, vars *octoenv.Variables) Plugins {
 	return p
 }
 
-func restorePlugins(ctx context.Context, cfg Config, vars *octoenv.Variables) error {
-	home, err := pulumiHome(cfg)
-	if err != nil {
-		return err
+// check reports plugin sources that Octopus could not substitute
+// (a package reference the step does not have).
+func (p Plugins) check() []error {
+	var errs []error
+	for _, src := range []struct{ value, name string }{{p.Bundle, VarPluginBundle}, {p.Shared, VarPluginCache}} {
+		if expr, ok := octoenv.Unsubstituted(src.value); ok {
+			errs = append(errs, fmt.Errorf("%s is %q: Octopus could not substitute %s; for a package, the name in Octopus.Action.Package[<name>] must be one of the step's package references", src.name, src.value, expr))
+		}
 	}
-	return warmPlugins(ctx, cfg, pluginSources(cfg, vars), home)
+	return errs
 }
 
-// warmPlugins restores the plugins into home. With a manifest beside the
-// program (Pulumi.plugins.json), only its plugins are restored, and any that
-// Pulumi would still download are named in the log.
-func warmPlugins(ctx context.Context, cfg Config, p Plugins, home string) error {
+// restorePlugins restores the plugins into the step's PULUMI_HOME. With a
+// manifest beside the program (Pulumi.plugins.json), only its plugins are
+// restored, and any that Pulumi would still download are named in the log.
+func restorePlugins(ctx context.Context, log io.Writer, s *Settings) error {
+	p, home := s.Plugins, s.PulumiHome
 	var opts []cache.WarmOption
-	manifest, err := cache.ReadManifest(filepath.Join(cfg.Program, cache.ManifestFile))
+	manifest, err := cache.ReadManifest(filepath.Join(s.Program, cache.ManifestFile))
 	switch {
 	case err == nil:
 		opts = append(opts, cache.WithManifest(manifest))
@@ -83,10 +89,10 @@ func warmPlugins(ctx context.Context, cfg Config, p Plugins, home string) error 
 	if err != nil {
 		return fmt.Errorf("step: restoring plugins: %w", err)
 	}
-	fmt.Fprintf(cfg.Log, "octopulumi: plugins: %d restored (%d files linked, %d copied), %d already present\n",
+	fmt.Fprintf(log, "octopulumi: plugins: %d restored (%d files linked, %d copied), %d already present\n",
 		len(r.Installed), r.Linked, r.Copied, len(r.Present))
 	for _, m := range r.Missing {
-		fmt.Fprintf(cfg.Log, "octopulumi: plugin %s-%s v%s is not in the bundle or cache: Pulumi will download it\n", m.Kind, m.Name, m.Version)
+		fmt.Fprintf(log, "octopulumi: plugin %s-%s v%s is not in the bundle or cache: Pulumi will download it\n", m.Kind, m.Name, m.Version)
 	}
 	return nil
 }
@@ -103,7 +109,7 @@ func pulumiHome(cfg Config) (string, error) {
 		return Getenv(cfg.Environ, name)
 	})
 	if err != nil {
-		return "", fmt.Errorf("step: %w", err)
+		return "", fmt.Errorf("PULUMI_HOME: %w", err)
 	}
 	return home, nil
 }

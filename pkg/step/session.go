@@ -68,7 +68,7 @@ func Prepare(ctx context.Context, cfg Config) (*Session, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := restorePlugins(ctx, cfg, settings.Context.Vars); err != nil {
+	if err := restorePlugins(ctx, cfg.Log, settings); err != nil {
 		r.Close()
 		return nil, err
 	}
@@ -138,8 +138,9 @@ func newRunner(cfg Config, s *Settings, creds *auth.Credentials) (*runner.Runner
 	if cfg.Pulumi != "" {
 		opts = append(opts, runner.WithPulumi(cfg.Pulumi))
 	}
-	if cfg.PulumiHome != "" {
-		opts = append(opts, runner.WithPulumiHome(cfg.PulumiHome))
+	// The home plugins were restored to, so pulumi finds them.
+	if s.PulumiHome != "" {
+		opts = append(opts, runner.WithPulumiHome(s.PulumiHome))
 	}
 	if pass, ok := s.Context.Vars.Get(octoenv.VarConfigPassphrase); ok && pass != "" {
 		opts = append(opts, runner.WithEnv(map[string]string{auth.EnvConfigPassphrase: pass}))

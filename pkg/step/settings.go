@@ -34,6 +34,9 @@ type Settings struct {
 	Install Install
 	// Plugins are where plugins are restored from.
 	Plugins Plugins
+	// PulumiHome is where plugins are restored to: the configured
+	// PULUMI_HOME, else the default of the step's environment.
+	PulumiHome string
 
 	login loginPlan
 }
@@ -82,6 +85,10 @@ func ReadSettings(cfg Config) (*Settings, error) {
 			errs = append(errs, err)
 		}
 		s.Plugins = pluginSources(cfg, octx.Vars)
+		errs = append(errs, s.Plugins.check()...)
+	}
+	if s.PulumiHome, err = pulumiHome(cfg); err != nil {
+		errs = append(errs, err)
 	}
 	if err := errors.Join(errs...); err != nil {
 		return nil, &SettingsError{Problems: errs}
