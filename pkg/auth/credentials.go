@@ -108,3 +108,27 @@ func (c *Client) SelfManaged(backendURL string, getenv func(string) string) (*Cr
 func (c *Credentials) GoString() string {
 	return fmt.Sprintf("&auth.Credentials{BackendURL: %q, Source: %q, Expiry: %s, Token: %q}", RedactURL(c.BackendURL), c.Source, c.Expiry.UTC().Format(time.RFC3339), Placeholder)
 }
+
+// Describe says, for a person, where the credentials log in and as whom,
+// never with the token: "logged in to <backend> as <who> (organizations:
+// …), token valid until …", or that a self-managed backend needs no token.
+func (c *Credentials) Describe() string {
+	if c.Account == nil {
+		return fmt.Sprintf("%s is a self-managed backend; no Pulumi token is needed", RedactURL(c.BackendURL))
+	}
+	who := c.Account.UserName
+	if c.Account.TokenOrganization != "" {
+		who = "a token of organization " + c.Account.TokenOrganization
+		if c.Account.TokenTeam != "" {
+			who += ", team " + c.Account.TokenTeam
+		}
+	}
+	msg := fmt.Sprintf("logged in to %s as %s", RedactURL(c.BackendURL), who)
+	if len(c.Account.Organizations) > 0 {
+		msg += " (organizations: " + strings.Join(c.Account.Organizations, ", ") + ")"
+	}
+	if !c.Expiry.IsZero() {
+		msg += ", token valid until " + c.Expiry.UTC().Format("2006-01-02 15:04:05 UTC")
+	}
+	return msg
+}

@@ -45,6 +45,8 @@ type LoginConfig struct {
 	Logger *slog.Logger
 	// Auth adds options for the Pulumi Cloud client (base URL, HTTP client).
 	Auth []auth.Option
+	// Redactor learns every secret the login handles; nil makes none.
+	Redactor *auth.Redactor
 }
 
 // CheckOIDC explains, for a person reading the task log, whether the
@@ -87,7 +89,7 @@ func Login(ctx context.Context, cfg LoginConfig) (*auth.Credentials, error) {
 	if err != nil {
 		return nil, fmt.Errorf("step: %w", err)
 	}
-	return plan.login(ctx, cfg.Messages, cfg.Logger, nil, cfg.Auth)
+	return plan.login(ctx, cfg.Messages, cfg.Logger, cfg.Redactor, cfg.Auth)
 }
 
 // loginPlan is how a step logs in, read from its variables once.

@@ -3,7 +3,6 @@ package cli
 import (
 	"errors"
 	"fmt"
-	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -29,12 +28,9 @@ worker.`,
 			if err != nil {
 				return err
 			}
-			if backend == "" {
-				backend = step.DefaultBackend
-			}
 			creds, err := step.Login(cmd.Context(), step.LoginConfig{
 				Backend: backend, Vars: vars, Organization: vars.Value(octoenv.VarOrganization),
-				Environ: a.io.Environ, Messages: a.messages, Logger: a.logger(),
+				Environ: a.io.Environ, Messages: a.messages, Logger: a.logger(), Redactor: a.redactor,
 			})
 			var ce *auth.CheckError
 			if errors.As(err, &ce) && ce.Report != nil {
@@ -49,32 +45,11 @@ worker.`,
 			for _, w := range creds.Warnings {
 				fmt.Fprintf(a.out, "warning: %s\n", w)
 			}
-			fmt.Fprintln(a.out, describe(creds))
+			fmt.Fprintln(a.out, "octopulumi: "+creds.Describe())
 			return nil
 		},
 	}
 	f.register(cmd)
 	registerBackend(cmd, a, &backend)
 	return cmd
-}
-
-func describe(c *auth.Credentials) string {
-	if c.Account == nil {
-		return fmt.Sprintf("octopulumi: %s is a self-managed backend; no Pulumi token is needed", c.BackendURL)
-	}
-	who := c.Account.UserName
-	if c.Account.TokenOrganization != "" {
-		who = "a token of organization " + c.Account.TokenOrganization
-		if c.Account.TokenTeam != "" {
-			who += ", team " + c.Account.TokenTeam
-		}
-	}
-	msg := fmt.Sprintf("octopulumi: logged in to %s as %s", c.BackendURL, who)
-	if len(c.Account.Organizations) > 0 {
-		msg += " (organizations: " + strings.Join(c.Account.Organizations, ", ") + ")"
-	}
-	if !c.Expiry.IsZero() {
-		msg += ", token valid until " + c.Expiry.UTC().Format("2006-01-02 15:04:05 UTC")
-	}
-	return msg
 }
