@@ -1,3 +1,5 @@
+//go:build unix
+
 package main_test
 
 // Issue "hardening": end-to-end tests through the real binary of what a

@@ -12,6 +12,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -148,16 +149,27 @@ func TestGracefulCancelIsNotKilled(t *testing.T) {
 }
 
 // TestMain plays octopulumi for TestTreeEndsWithParent: with the variable
-// set, it starts the fake pulumi through Start and waits to be killed.
+// set, it starts a fake pulumi through Start, its output copied through
+// pipes as the runner's is, and waits to be killed. The fake pulumi starts
+// a child in a process group of its own (as pulumi starts its plugins), and
+// on SIGINT writes 300 KB to its output before it exits, as pulumi logs
+// its cancellation: without a reader it would die of SIGPIPE, and with a
+// reader that does not read it would block on a full pipe.
 func TestMain(m *testing.M) {
 	if dir := os.Getenv("PULUMICMD_TEST_PARENT"); dir != "" {
-		body := "trap 'echo INT > \"" + dir + "/signal\"; sleep 0.2; exit 8' INT\nwhile :; do sleep 0.1; done"
+		script := "#!/bin/sh\n" +
+			"setsid sh -c 'echo $$ > \"" + dir + "/grandchild\"; exec sleep 300' &\n" +
+			"while [ ! -s \"" + dir + "/grandchild\" ]; do sleep 0.01; done\n" +
+			"echo $$ > \"" + dir + "/pulumi.pid\"\n" +
+			"trap 'for i in 1 2 3 4 5 6 7 8 9 10; do head -c 30000 /dev/zero | tr \"\\\\000\" x; echo cancelling $i >&2; sleep 0.1; done; echo INT > \"" + dir + "/signal\"; exit 8' INT\n" +
+			"while :; do sleep 0.1; done\n"
 		path := filepath.Join(dir, "pulumi")
-		script := "#!/bin/sh\nsleep 300 &\necho $! > \"" + dir + "/grandchild\"\necho $$ > \"" + dir + "/pulumi.pid\"\n" + body
 		if err := os.WriteFile(path, []byte(script), 0o755); err != nil {
 			os.Exit(3)
 		}
 		cmd := Command(context.Background(), Spec{Pulumi: path, Dir: dir, Env: []string{"PATH=/usr/bin:/bin"}, Grace: 5 * time.Second})
+		var out strings.Builder
+		cmd.Stdout, cmd.Stderr = &lockedBuilder{b: &out}, &lockedBuilder{b: &out}
 		p, err := Start(cmd, 5*time.Second)
 		if err != nil {
 			os.Exit(4)
@@ -169,13 +181,22 @@ func TestMain(m *testing.M) {
 	os.Exit(m.Run())
 }
 
+type lockedBuilder struct {
+	mu sync.Mutex
+	b  *strings.Builder
+}
+
+func (l *lockedBuilder) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
 // TestTreeEndsWithParent kills "octopulumi" with SIGKILL, as a lost worker
-// or a killed step would: pulumi gets SIGINT to cancel gracefully, and then
-// its whole tree ends.
+// or a killed step would: pulumi gets SIGINT and can log its cancellation to
+// the end (no SIGPIPE), and then its whole tree ends, also a child in a
+// process group of its own.
 func TestTreeEndsWithParent(t *testing.T) {
-	if runtime.GOOS == "windows" {
-		t.Skip("SIGKILL")
-	}
 	t.Parallel()
 	dir := t.TempDir()
 	parent := exec.Command(os.Args[0], "-test.run=^$")
@@ -198,8 +219,54 @@ func TestTreeEndsWithParent(t *testing.T) {
 	}
 	_ = parent.Wait()
 	waitGone(t, "pulumi", pulumi, 10*time.Second)
-	waitGone(t, "pulumi's child", grandchild, 10*time.Second)
+	if runtime.GOOS == "linux" {
+		// Found by its token: a group signal cannot reach it.
+		waitGone(t, "pulumi's child in a process group of its own", grandchild, 10*time.Second)
+	} else {
+		syscall.Kill(grandchild, syscall.SIGKILL)
+	}
 	if raw, err := os.ReadFile(filepath.Join(dir, "signal")); err != nil || strings.TrimSpace(string(raw)) != "INT" {
-		t.Errorf("pulumi did not get SIGINT to cancel gracefully when its parent died: %q, %v", raw, err)
+		t.Errorf("pulumi did not get to finish its cancellation (SIGINT, then its log to the end) when its parent died: %q, %v", raw, err)
+	}
+}
+
+// TestWaitReturnsWhenOutputHeld: a process pulumi started in a group of its
+// own that keeps pulumi's output open does not hold Wait for ever; what
+// pulumi wrote before it exited is all there.
+func TestWaitReturnsWhenOutputHeld(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	path := filepath.Join(dir, "pulumi")
+	// The holder says its pid once it has its own session, and pulumi
+	// exits only then, so that no group signal can reach it.
+	script := "#!/bin/sh\necho before\nsetsid sh -c 'echo $$ > \"" + dir + "/holder\"; exec sleep 60' &\n" +
+		"while [ ! -s \"" + dir + "/holder\" ]; do sleep 0.01; done\necho after\n"
+	if err := os.WriteFile(path, []byte(script), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	cmd := Command(context.Background(), Spec{Pulumi: path, Dir: dir, Env: []string{"PATH=/usr/bin:/bin"}, Grace: time.Second})
+	out := &lockedBuilder{b: &strings.Builder{}}
+	cmd.Stdout = out
+	p, err := Start(cmd, time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	start := time.Now()
+	if err := p.Wait(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { syscall.Kill(readPid(t, filepath.Join(dir, "holder")), syscall.SIGKILL) })
+	took := time.Since(start)
+	if holder := readPid(t, filepath.Join(dir, "holder")); !alive(holder) {
+		t.Fatalf("the holder (pid %d) is gone: the test did not hold the output open", holder)
+	}
+	if took > drainWait+2*time.Second {
+		t.Errorf("Wait took %s with the output held open", took)
+	}
+	out.mu.Lock()
+	got := out.b.String()
+	out.mu.Unlock()
+	if got != "before\nafter\n" {
+		t.Errorf("output %q", got)
 	}
 }

@@ -15,17 +15,29 @@ import (
 // guardScript runs in the guard process, the leader of pulumi's process
 // group, with its standard input on a pipe that only octopulumi writes to.
 // It reads pulumi's pid, then waits: "done" means octopulumi finished
-// with pulumi normally; end of input means octopulumi is gone. Either way
-// it ends the group — what pulumi left running, and on the second path
-// pulumi itself once it has had the grace period to cancel (it already got
-// SIGINT as its parent-death signal on Linux; elsewhere the guard sends it).
-// It ignores SIGINT, which a terminal sends to the whole group.
+// with pulumi normally; end of input means octopulumi is gone. Then it
+// drains pulumi's output pipes (fds from 3 on, which it was given and
+// has not touched), so that pulumi is not killed by SIGPIPE while it
+// cancels; it sends SIGINT where Linux did not already (parent-death
+// signal), gives pulumi the grace period, and ends every process marked
+// with pulumi's token (plugins run in process groups of their own). Either
+// way it ends the group — what pulumi left running. It ignores SIGINT,
+// which a terminal sends to the whole group.
 const guardScript = `trap '' INT
-read -r pid || exit 0
-if ! read -r msg || [ "$msg" != done ]; then
+read -r pid || pid=
+if [ -n "$pid" ] && { ! read -r msg || [ "$msg" != done ]; }; then
+  fd=3
+  while [ "$fd" -lt "$((3 + OCTOPULUMI_GUARD_DRAIN))" ]; do
+    eval "cat <&$fd >/dev/null 2>&1 &"
+    fd=$((fd+1))
+  done
   [ "$OCTOPULUMI_GUARD_SIGNAL" = 1 ] && kill -INT "$pid" 2>/dev/null
   i=0
   while [ "$i" -lt "$OCTOPULUMI_GUARD_GRACE" ] && kill -0 "$pid" 2>/dev/null; do sleep 1; i=$((i+1)); done
+  kill -KILL "$pid" 2>/dev/null
+  for p in /proc/[0-9]*; do
+    tr '\000' '\n' < "$p/environ" 2>/dev/null | grep -qx "` + EnvProcess + `=$OCTOPULUMI_GUARD_TOKEN" && kill -KILL "${p#/proc/}" 2>/dev/null
+  done
 fi
 kill -KILL 0`
 
@@ -38,7 +50,7 @@ type guard struct {
 // container image Octopus can use, has it.
 var shell = "/bin/sh"
 
-func newGuard(cmd *exec.Cmd, grace time.Duration) (*guard, error) {
+func newGuard(cmd *exec.Cmd, grace time.Duration, token string, drain []*os.File) (*guard, error) {
 	r, w, err := os.Pipe()
 	if err != nil {
 		return nil, fmt.Errorf("the process guard's pipe: %w", err)
@@ -50,7 +62,14 @@ func newGuard(cmd *exec.Cmd, grace time.Duration) (*guard, error) {
 	if runtime.GOOS == "linux" {
 		signal = "0"
 	}
-	proc.Env = []string{"PATH=/usr/bin:/bin", "OCTOPULUMI_GUARD_GRACE=" + strconv.Itoa(int(grace.Seconds())+1), "OCTOPULUMI_GUARD_SIGNAL=" + signal}
+	proc.Env = []string{
+		"PATH=/usr/bin:/bin",
+		"OCTOPULUMI_GUARD_GRACE=" + strconv.Itoa(int(grace.Seconds())+1),
+		"OCTOPULUMI_GUARD_SIGNAL=" + signal,
+		"OCTOPULUMI_GUARD_TOKEN=" + token,
+		"OCTOPULUMI_GUARD_DRAIN=" + strconv.Itoa(len(drain)),
+	}
+	proc.ExtraFiles = drain
 	proc.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	if err := proc.Start(); err != nil {
 		w.Close()

@@ -18,7 +18,7 @@ type guard struct {
 
 func setProcAttr(*exec.Cmd) {}
 
-func newGuard(*exec.Cmd, time.Duration) (*guard, error) {
+func newGuard(*exec.Cmd, time.Duration, string, []*os.File) (*guard, error) {
 	job, err := windows.CreateJobObject(nil, nil)
 	if err != nil {
 		return nil, nil // unguarded

@@ -22,6 +22,10 @@ type eventLog interface {
 	Finish(drain time.Duration)
 	// Close releases the log and removes its files.
 	Close()
+	// Drain is a read end that the process guard keeps and drains if this
+	// process dies, so that pulumi is not stopped by a pipe without a
+	// reader while it cancels; nil when the log is a file.
+	Drain() *os.File
 }
 
 // openEventLog opens a named pipe where the platform has them, else (or
@@ -62,6 +66,8 @@ func openEventFile(runDir string) (*eventFile, error) {
 }
 
 func (e *eventFile) Path() string { return e.path }
+
+func (e *eventFile) Drain() *os.File { return nil }
 
 func (e *eventFile) Reader() io.Reader { return e }
 

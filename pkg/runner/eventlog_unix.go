@@ -22,6 +22,10 @@ type eventPipe struct {
 	path   string
 	reader *os.File
 	writer *os.File
+	// guard is a read end of its own for the process guard, which
+	// drains it if this process dies; a separate open, since the guard's
+	// copy is put in blocking mode and ours needs read deadlines.
+	guard *os.File
 }
 
 func openEventPipe(runDir string) (*eventPipe, error) {
@@ -41,8 +45,14 @@ func openEventPipe(runDir string) (*eventPipe, error) {
 		os.RemoveAll(dir)
 		return nil, fmt.Errorf("runner: event pipe: %w", err)
 	}
+	if p.guard, err = os.OpenFile(p.path, os.O_RDONLY|syscall.O_NONBLOCK, 0); err != nil {
+		p.reader.Close()
+		os.RemoveAll(dir)
+		return nil, fmt.Errorf("runner: event pipe: %w", err)
+	}
 	if p.writer, err = os.OpenFile(p.path, os.O_WRONLY, 0); err != nil {
 		p.reader.Close()
+		p.guard.Close()
 		os.RemoveAll(dir)
 		return nil, fmt.Errorf("runner: event pipe: %w", err)
 	}
@@ -51,6 +61,9 @@ func openEventPipe(runDir string) (*eventPipe, error) {
 
 // Path is where pulumi writes.
 func (p *eventPipe) Path() string { return p.path }
+
+// Drain is the guard's read end.
+func (p *eventPipe) Drain() *os.File { return p.guard }
 
 // Reader reads the events.
 func (p *eventPipe) Reader() io.Reader { return p.reader }
@@ -73,5 +86,6 @@ func (p *eventPipe) closeWriter() {
 func (p *eventPipe) Close() {
 	p.closeWriter()
 	p.reader.Close()
+	p.guard.Close()
 	os.RemoveAll(p.dir)
 }

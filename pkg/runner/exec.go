@@ -111,23 +111,28 @@ func (r *Runner) run(ctx context.Context, inv invocation, onEvent func(apitype.E
 	logW := &lockedWriter{w: r.opts.log}
 	var stdout bytes.Buffer
 	var stdoutW *redact.Writer
-	var advice *adviceFilter
+	// The CLI prints its plan advice on stderr (older versions on stdout).
+	var advice []*adviceFilter
+	humane := func(w io.Writer) io.Writer {
+		if inv.dropPlanAdvice {
+			a := &adviceFilter{w: w}
+			advice = append(advice, a)
+			w = a
+		}
+		// Redacted first (a secret may hold control characters), then
+		// free of terminal control sequences, then without plan advice.
+		return &controlWriter{w: w}
+	}
 	if inv.quiet {
 		// Machine-readable output (a stack export with its secrets shown)
 		// stays in memory and must keep its values: no redaction here.
 		stdoutW = redact.New().Writer(&stdout)
 	} else {
-		// Redacted first (a secret may hold control characters), then
-		// free of terminal control sequences, then without plan advice.
 		var human io.Writer = logW
 		if inv.capture {
 			human = io.MultiWriter(logW, &stdout)
 		}
-		if inv.dropPlanAdvice {
-			advice = &adviceFilter{w: human}
-			human = advice
-		}
-		stdoutW = r.redact.Writer(&controlWriter{w: human})
+		stdoutW = r.redact.Writer(humane(human))
 	}
 	tail := &tailBuffer{max: stderrTail}
 	var stderrLog io.Writer = logW
@@ -136,7 +141,7 @@ func (r *Runner) run(ctx context.Context, inv invocation, onEvent func(apitype.E
 		held = &heldWriter{w: logW}
 		stderrLog = held
 	}
-	stderrW := r.redact.Writer(&controlWriter{w: io.MultiWriter(stderrLog, tail)})
+	stderrW := r.redact.Writer(humane(io.MultiWriter(stderrLog, tail)))
 	cmd.Stdout = stdoutW
 	if held != nil {
 		// Output on stdout means the stack was found: stop holding.
@@ -152,7 +157,11 @@ func (r *Runner) run(ctx context.Context, inv invocation, onEvent func(apitype.E
 	// secret.
 	logArgs := redactArgs(r.redact, cmd.Args[1:])
 	r.opts.logger.DebugContext(ctx, "pulumi", "args", logArgs, "dir", cmd.Dir)
-	proc, err := pulumicmd.Start(cmd, r.opts.grace)
+	var drain []*os.File
+	if events != nil && events.Drain() != nil {
+		drain = append(drain, events.Drain())
+	}
+	proc, err := pulumicmd.Start(cmd, r.opts.grace, drain...)
 	if err != nil {
 		return output{}, fmt.Errorf("runner: starting %s: %w", r.opts.pulumi, err)
 	}
@@ -177,8 +186,8 @@ func (r *Runner) run(ctx context.Context, inv invocation, onEvent func(apitype.E
 		}
 	}
 	flushErr := errors.Join(stdoutW.Flush(), stderrW.Flush())
-	if advice != nil {
-		flushErr = errors.Join(flushErr, advice.Flush())
+	for _, a := range advice {
+		flushErr = errors.Join(flushErr, a.Flush())
 	}
 	out := output{stdout: stdout.String(), stderr: tail.String()}
 	if cmd.ProcessState != nil {
