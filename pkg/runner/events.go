@@ -72,7 +72,18 @@ func newCollector(res *Result, total int, progress func(Progress), redact func(s
 func (c *collector) failure() failure {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	return failure{urns: append([]string(nil), c.failed...), diagnostics: append([]Diagnostic(nil), c.res.Diagnostics...), stderr: append([]Diagnostic(nil), c.stderrText...)}
+	// A resource's name may hold a secret: the URNs an error names are
+	// redacted like its messages.
+	f := failure{diagnostics: append([]Diagnostic(nil), c.res.Diagnostics...), stderr: append([]Diagnostic(nil), c.stderrText...)}
+	for _, urn := range c.failed {
+		f.urns = append(f.urns, c.redact(urn))
+	}
+	for _, ds := range [][]Diagnostic{f.diagnostics, f.stderr} {
+		for i := range ds {
+			ds[i].URN = c.redact(ds[i].URN)
+		}
+	}
+	return f
 }
 
 // maxStderrDiagnostics bounds what keepStderr keeps: the last few lines say

@@ -243,3 +243,21 @@ func TestReviewerDiffDropsPlanAdvice(t *testing.T) {
 		}
 	}
 }
+
+// TestFailureRedactsURNs: a secret in a resource's name must not reach an
+// error through the URNs it names.
+func TestFailureRedactsURNs(t *testing.T) {
+	t.Parallel()
+	const secret = "zz-secret-in-a-name"
+	c := newCollector(&Result{}, 0, nil, func(s string) string { return strings.ReplaceAll(s, secret, "[secret]") })
+	urn := "urn:pulumi:dev::p::localfile:index:File::file-" + secret
+	c.event(apitype.EngineEvent{ResOpFailedEvent: &apitype.ResOpFailedEvent{Metadata: apitype.StepEventMetadata{URN: urn, Op: apitype.OpCreate}}})
+	c.event(apitype.EngineEvent{DiagnosticEvent: &apitype.DiagnosticEvent{URN: urn, Severity: "error", Message: "failed: " + secret}})
+	err := (&StackError{Stack: "org/p/dev", Op: "update", URNs: c.failure().urns, Diagnostics: c.failure().errors()}).Error()
+	if strings.Contains(err, secret) {
+		t.Errorf("the error shows the secret: %s", err)
+	}
+	if !strings.Contains(err, "file-[secret]") {
+		t.Errorf("the error does not name the resource: %s", err)
+	}
+}
