@@ -6,9 +6,11 @@
 #   make bench       the performance figures of the README (bench-cache apart: it is slow)
 #
 # Versions live in one place each: upstream Pulumi modules in tools/go.mod
-# (the CLI and pulumi-go-provider) and tools/yaml/go.mod (the YAML language
-# host, which needs the Pulumi version it was released with); our test
-# provider's version below.
+# (the CLI and pulumi-go-provider), tools/yaml/go.mod (the YAML language
+# host, which needs the Pulumi version it was released with) and
+# tools/nodejs/go.mod (the Node.js language host); the npm packages of the
+# JavaScript and TypeScript test programs in tools/node/package-lock.json;
+# our test provider's version below.
 
 SHELL := bash
 .SHELLFLAGS := -eu -o pipefail -c
@@ -29,6 +31,12 @@ GOARCH  := $(shell go env GOARCH)
 
 TOOLS_MOD := tools/go.mod tools/go.sum
 YAML_MOD  := tools/yaml/go.mod tools/yaml/go.sum
+NODEJS_MOD := tools/nodejs/go.mod tools/nodejs/go.sum
+# The npm packages of the test programs, installed once (npm ci) and shared;
+# the npm cache it fills lets tests that run `pulumi install` work offline.
+NODE_DIR  := $(TOOLS)/node
+NPM_CACHE := $(TOOLS)/npm-cache
+NODE_LOCK := tools/node/package.json tools/node/package-lock.json
 LOCALFILE_SRC := $(wildcard tools/provider/localfile/*.go)
 LOCALFILE_TARBALL := $(PLUGINS)/pulumi-resource-localfile-v$(LOCALFILE_VERSION)-$(GOOS)-$(GOARCH).tar.gz
 
@@ -42,7 +50,7 @@ help:
 	@sed -n 's/^#   //p' Makefile
 
 .PHONY: toolchain
-toolchain: $(BIN)/pulumi $(BIN)/pulumi-language-yaml $(LOCALFILE_TARBALL)
+toolchain: $(BIN)/pulumi $(BIN)/pulumi-language-yaml $(BIN)/pulumi-language-nodejs $(NODE_DIR)/.installed $(LOCALFILE_TARBALL)
 
 # The CLI must know its own version: the Automation API and `pulumi version`
 # read it from this link-time variable.
@@ -56,6 +64,22 @@ $(BIN)/pulumi: $(TOOLS_MOD)
 $(BIN)/pulumi-language-yaml: $(YAML_MOD)
 	cd tools/yaml && go build -trimpath -o $@.tmp github.com/pulumi/pulumi-yaml/cmd/pulumi-language-yaml
 	mv $@.tmp $@
+
+# Beside pulumi: elsewhere the CLI warns on every run.
+$(BIN)/pulumi-language-nodejs: $(NODEJS_MOD)
+	cd tools/nodejs && go build -trimpath -o $@.tmp github.com/pulumi/pulumi/sdk/v3/nodejs/cmd/pulumi-language-nodejs
+	mv $@.tmp $@
+
+# npm ci from the committed lockfile (the npm registry is the only network
+# it needs), into a scratch folder renamed into place, so that an
+# interrupted install is never taken for a finished one.
+$(NODE_DIR)/.installed: $(NODE_LOCK)
+	@command -v npm >/dev/null || { echo "npm not found: install Node.js 20 and npm (Debian: apt-get install nodejs npm)"; exit 1; }
+	rm -rf $(NODE_DIR).tmp && mkdir -p $(NODE_DIR).tmp
+	cp $(NODE_LOCK) $(NODE_DIR).tmp/
+	cd $(NODE_DIR).tmp && npm ci --cache $(NPM_CACHE) --no-audit --no-fund --loglevel=error
+	touch $(NODE_DIR).tmp/.installed
+	rm -rf $(NODE_DIR) && mv $(NODE_DIR).tmp $(NODE_DIR)
 
 $(PROVIDER_BIN)/pulumi-resource-localfile: $(TOOLS_MOD) $(LOCALFILE_SRC)
 	cd tools && go build -trimpath -o $@.tmp -ldflags "-X main.Version=$(LOCALFILE_VERSION)" ./provider/localfile
