@@ -52,7 +52,7 @@ func readAzure(l Lookup, ch choice, p *problems) Account {
 	name := ch.name
 	switch {
 	case secret != "" && jwt != "":
-		p.variable(Azure, secretFrom, "", "and %s are both set; the Azure providers would silently prefer the client secret: hand over only the one the account uses", jwtFrom)
+		p.variable(Azure, secretFrom, "", "is set, and so is %s; the Azure providers would silently prefer the client secret: hand over only the one the account uses", jwtFrom)
 		return nil
 	case secret != "":
 		a := &AzureSecret{Variable: name, ClientID: client, TenantID: tenant, SubscriptionID: sub, Environment: env, ClientSecret: secret, origin: o}
