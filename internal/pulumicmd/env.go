@@ -88,7 +88,7 @@ func (e Env) Environ(extra map[string]string) []string {
 	env := map[string]string{}
 	for _, kv := range e.Parent {
 		k, v, ok := strings.Cut(kv, "=")
-		if ok && !IsOwned(k) && matches(k, patterns) {
+		if ok && !IsOwned(k) && Matches(k, patterns) {
 			env[k] = v
 		}
 	}
@@ -112,7 +112,9 @@ func (e Env) Environ(extra map[string]string) []string {
 	return out
 }
 
-func matches(name string, patterns []string) bool {
+// Matches reports whether name matches one of patterns (a pattern ending
+// in "*" matches a prefix), as Env.Inherit does.
+func Matches(name string, patterns []string) bool {
 	for _, p := range patterns {
 		if prefix, ok := strings.CutSuffix(p, "*"); ok {
 			if strings.HasPrefix(name, prefix) {

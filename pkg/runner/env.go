@@ -2,6 +2,8 @@ package runner
 
 import (
 	"fmt"
+	"slices"
+	"strings"
 
 	"github.com/octopulumi/octopulumi/internal/pulumicmd"
 )
@@ -43,8 +45,18 @@ func (r *Runner) env() pulumicmd.Env {
 	for k, v := range o.extraEnv {
 		set[k] = v
 	}
+	parent := o.parentEnv()
+	if c := r.cloud.Load(); c != nil {
+		parent = slices.DeleteFunc(slices.Clone(parent), func(kv string) bool {
+			name, _, _ := strings.Cut(kv, "=")
+			return pulumicmd.Matches(name, c.supersedes)
+		})
+		for k, v := range c.env {
+			set[k] = v
+		}
+	}
 	return pulumicmd.Env{
-		Parent:  o.parentEnv(),
+		Parent:  parent,
 		Inherit: inherit,
 		Set:     set,
 		Owned: map[string]string{

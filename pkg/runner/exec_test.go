@@ -307,3 +307,38 @@ func TestConfigFileOnlyWhereTheCLITakesIt(t *testing.T) {
 		t.Error("WithConfigFile accepted a relative path")
 	}
 }
+
+// TestCloudCredentials: an account's variables reach the child, and the
+// worker's ambient variables of that cloud do not mix in.
+func TestCloudCredentials(t *testing.T) {
+	t.Parallel()
+	parent := []string{"PATH=/bin", "AWS_SESSION_TOKEN=ambient-token", "AWS_PROFILE=worker", "ARM_CLIENT_ID=other-cloud"}
+	r := testRunner(t, parent)
+	if err := r.UseCloudCredentials(map[string]string{"AWS_ACCESS_KEY_ID": "AKIAEXAMPLE", "AWS_SECRET_ACCESS_KEY": "s3cret"}, []string{"AWS_*"}); err != nil {
+		t.Fatal(err)
+	}
+	env := envMap(r.command(context.Background(), invocation{args: []string{"up"}}).Env)
+	if env["AWS_ACCESS_KEY_ID"] != "AKIAEXAMPLE" || env["AWS_SECRET_ACCESS_KEY"] != "s3cret" {
+		t.Errorf("the account's variables are missing: %v", env)
+	}
+	for _, k := range []string{"AWS_SESSION_TOKEN", "AWS_PROFILE"} {
+		if v, ok := env[k]; ok {
+			t.Errorf("the worker's %s=%q mixed with the account's keys", k, v)
+		}
+	}
+	if env["ARM_CLIENT_ID"] != "other-cloud" {
+		t.Error("another cloud's inherited variable was dropped")
+	}
+	for _, bad := range []struct {
+		env  map[string]string
+		pats []string
+	}{
+		{map[string]string{"PULUMI_ACCESS_TOKEN": "x"}, nil},
+		{nil, []string{"*"}},
+		{nil, []string{"PULUMI_*"}},
+	} {
+		if err := r.UseCloudCredentials(bad.env, bad.pats); err == nil {
+			t.Errorf("UseCloudCredentials(%v, %v) was accepted", bad.env, bad.pats)
+		}
+	}
+}

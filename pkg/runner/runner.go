@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 
 	"github.com/octopulumi/octopulumi/internal/pulumicmd"
 	"github.com/octopulumi/octopulumi/internal/redact"
@@ -32,6 +33,15 @@ type Runner struct {
 	credentials string
 	// configFile is the stack config file every process uses, if any.
 	configFile string
+	// cloud are the cloud credentials' variables and the inherited ones
+	// they supersede; set once, before operations (UseCloudCredentials).
+	cloud atomic.Pointer[cloudEnv]
+}
+
+// cloudEnv is what UseCloudCredentials set.
+type cloudEnv struct {
+	env        map[string]string
+	supersedes []string
 }
 
 // New returns a Runner for the Pulumi project in dir (the folder holding
@@ -113,6 +123,32 @@ func (r *Runner) Close() error {
 		return nil
 	}
 	return r.folder.Close()
+}
+
+// UseCloudCredentials gives every later pulumi process the variables a
+// cloud provider reads (AWS_ACCESS_KEY_ID, ARM_CLIENT_ID, GOOGLE_CREDENTIALS…,
+// typically from pkg/accounts), and keeps it from inheriting the variables
+// they supersede (patterns such as "AWS_*", so that a worker's ambient
+// AWS_SESSION_TOKEN cannot mix with an account's keys). Call it before the
+// operations that need them, not while one runs; a later call replaces the
+// earlier one. Files the variables name belong in [Runner.TempDir], removed
+// by Close. Register the values with the redactor ([Runner.AddSecrets]).
+// Owned variables cannot be set this way.
+func (r *Runner) UseCloudCredentials(env map[string]string, supersedes []string) error {
+	if err := (pulumicmd.Env{Set: env}).Check(); err != nil {
+		return fmt.Errorf("runner: cloud credentials: %w", err)
+	}
+	for _, p := range supersedes {
+		if strings.TrimSuffix(p, "*") == "" || strings.HasPrefix(p, "PULUMI_") {
+			return fmt.Errorf("runner: cloud credentials: %q is too broad a pattern to supersede", p)
+		}
+	}
+	c := &cloudEnv{env: map[string]string{}, supersedes: append([]string(nil), supersedes...)}
+	for k, v := range env {
+		c.env[k] = v
+	}
+	r.cloud.Store(c)
+	return nil
 }
 
 // AddSecrets redacts more values from the log and errors from now on, such
