@@ -54,8 +54,9 @@ type Credentials struct {
 	Descriptions []string
 	// Warnings are the pre-flight's warnings.
 	Warnings []string
-	// Expiry is when the first temporary credentials expire (AWS
-	// sessions); zero when none do.
+	// Expiry is when the first temporary credential expires: an AWS
+	// session, or an OpenID Connect token that the Azure and Google
+	// providers present again during the run; zero when none does.
 	Expiry time.Time
 }
 

@@ -149,6 +149,7 @@ func (r *Resolver) resolveGoogleOIDC(dir string, a *GoogleOIDC, c *Credentials) 
 		return err
 	}
 	setGoogle(c, path, a.Project, a.Region, a.Zone)
+	tokenExpires(c, a.JWT)
 	desc := fmt.Sprintf("Google Cloud: %s, workload identity federation with %s", a.Source(), provider)
 	c.Descriptions = append(c.Descriptions, desc+impersonationNote(a.ServiceAccount)+projectNote(a.Project, a.Region, a.Zone))
 	return nil

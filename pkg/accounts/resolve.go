@@ -68,6 +68,7 @@ func (r *Resolver) resolve(ctx context.Context, dir string, a Account, c *Creden
 		return nil
 	case *AzureOIDC:
 		resolveAzure(c, a.Source(), "OpenID Connect", a.ClientID, a.TenantID, a.SubscriptionID, a.Environment, "ARM_USE_OIDC", "true", "ARM_OIDC_TOKEN", a.JWT)
+		tokenExpires(c, a.JWT)
 		return nil
 	case *GoogleKey:
 		return r.resolveGoogleKey(dir, a, c)
@@ -77,6 +78,32 @@ func (r *Resolver) resolve(ctx context.Context, dir string, a Account, c *Creden
 		return errors.New("accounts: a nil account was given")
 	}
 	return fmt.Errorf("accounts: unknown account type %T", a)
+}
+
+// Check resolves accounts as Resolve does (pre-flight, STS exchanges, the
+// second role, key verification with [VerifyKeys]) into a temporary folder
+// that it removes, and returns what a person checking an account needs:
+// one line per account, and the warnings. It returns no secret; use it for
+// a runbook that tests an account before the first deployment.
+func (r *Resolver) Check(ctx context.Context, accts ...Account) (descriptions, warnings []string, err error) {
+	dir, err := os.MkdirTemp("", "octopulumi-accounts-check-")
+	if err != nil {
+		return nil, nil, fmt.Errorf("accounts: %w", err)
+	}
+	defer os.RemoveAll(dir)
+	c, err := r.Resolve(ctx, dir, accts...)
+	if err != nil {
+		return nil, nil, err
+	}
+	return c.Descriptions, c.Warnings, c.Remove()
+}
+
+// tokenExpires notes when an OpenID Connect token that the provider
+// presents again during the run expires.
+func tokenExpires(c *Credentials, jwt string) {
+	if cl, err := ParseClaims(jwt); err == nil {
+		c.expires(cl.Expiry)
+	}
 }
 
 func checkOnePerCloud(accts []Account) error {

@@ -213,3 +213,38 @@ func TestNewOptions(t *testing.T) {
 		}
 	}
 }
+
+// TestCheck resolves for a person testing an account: descriptions and
+// warnings, no secret, nothing left behind.
+func TestCheck(t *testing.T) {
+	t.Parallel()
+	b := startAWS(t, accounts.VerifyKeys())
+	secret := b.sts.AddUser(testUserARN, testAccessKey)
+	accts, err := accounts.Read(awsKeyVars.with(vars{"AWS Prod.SecretKey": secret}).with(googleKeyVars()).lookup())
+	if err != nil {
+		t.Fatal(err)
+	}
+	desc, warnings, err := b.r.Check(context.Background(), accts...)
+	if err != nil || len(desc) != 2 || len(warnings) != 0 {
+		t.Fatalf("Check = %q, %q, %v", desc, warnings, err)
+	}
+	mustContain(t, "the descriptions", strings.Join(desc, "\n"), "access keys of "+testUserARN, "service account key of "+testSA)
+	_, _, err = b.r.Check(context.Background(), readOne(t, b.oidcVars(b.mint(t, map[string]any{"aud": "api://default"}))))
+	mustContain(t, "the error", err.Error(), "Octopus's default")
+}
+
+// TestResolveTokenExpiry reports when an OpenID Connect token that the
+// provider presents again expires.
+func TestResolveTokenExpiry(t *testing.T) {
+	t.Parallel()
+	exp := time.Now().Add(90 * time.Minute).Truncate(time.Second)
+	jwt := unsigned(claims("api://AzureADTokenExchange", time.Now(), map[string]any{"exp": exp.Unix()}))
+	a := readOne(t, azureOIDCVars.with(vars{"Azure OIDC.OpenIdConnect.Jwt": jwt, "Azure OIDC.AzureEnvironment": "AzureCloud"}))
+	c, err := newResolver(t, accounts.WithClock(time.Now)).Resolve(context.Background(), t.TempDir(), a)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !c.Expiry.Equal(exp) {
+		t.Errorf("Expiry = %s, want %s", c.Expiry, exp)
+	}
+}
