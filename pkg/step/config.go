@@ -4,6 +4,7 @@ import (
 	"io"
 	"log/slog"
 
+	"github.com/octopulumi/octopulumi/pkg/accounts"
 	"github.com/octopulumi/octopulumi/pkg/auth"
 	"github.com/octopulumi/octopulumi/pkg/octoenv"
 	"github.com/octopulumi/octopulumi/pkg/runner"
@@ -49,6 +50,9 @@ type Config struct {
 	Logger *slog.Logger
 	// Auth adds options for the Pulumi Cloud client (base URL, HTTP client).
 	Auth []auth.Option
+	// Accounts adds options for resolving cloud accounts (an STS endpoint,
+	// an HTTP client, key verification); see pkg/accounts.
+	Accounts []accounts.Option
 	// Runner adds options for the runner (grace period, extra environment).
 	Runner []runner.Option
 	// Plugins are restored into PulumiHome before Pulumi runs; empty

@@ -68,6 +68,14 @@ func Prepare(ctx context.Context, cfg Config) (*Session, error) {
 	if err != nil {
 		return nil, err
 	}
+	onSecret := func(secret string) {
+		cfg.Redactor.Add(secret)
+		_ = cfg.Messages.Mask(secret)
+	}
+	if err := useAccounts(ctx, cfg, settings, r, onSecret); err != nil {
+		r.Close()
+		return nil, err
+	}
 	if err := restorePlugins(ctx, cfg.Log, settings); err != nil {
 		r.Close()
 		return nil, err

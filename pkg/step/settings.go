@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/octopulumi/octopulumi/pkg/accounts"
 	"github.com/octopulumi/octopulumi/pkg/auth"
 	"github.com/octopulumi/octopulumi/pkg/octoenv"
 	"github.com/octopulumi/octopulumi/pkg/runner"
@@ -34,6 +35,9 @@ type Settings struct {
 	Install Install
 	// Plugins are where plugins are restored from.
 	Plugins Plugins
+	// Accounts are the cloud accounts whose credentials the providers get
+	// (see pkg/accounts).
+	Accounts []accounts.Account
 	// PulumiHome is where plugins are restored to: the configured
 	// PULUMI_HOME, else the default of the step's environment.
 	PulumiHome string
@@ -86,6 +90,9 @@ func ReadSettings(cfg Config) (*Settings, error) {
 		}
 		s.Plugins = pluginSources(cfg, octx.Vars)
 		errs = append(errs, s.Plugins.check()...)
+		if s.Accounts, err = accounts.Read(accountLookup(octx.Vars)); err != nil {
+			errs = append(errs, flatten(err)...)
+		}
 	}
 	if s.PulumiHome, err = pulumiHome(cfg); err != nil {
 		errs = append(errs, err)
@@ -94,6 +101,14 @@ func ReadSettings(cfg Config) (*Settings, error) {
 		return nil, &SettingsError{Problems: errs}
 	}
 	return s, nil
+}
+
+// flatten lists the problems a joined error holds, one by one.
+func flatten(err error) []error {
+	if j, ok := err.(interface{ Unwrap() []error }); ok {
+		return j.Unwrap()
+	}
+	return []error{err}
 }
 
 // SettingsError lists every problem with a step's settings.

@@ -150,6 +150,7 @@ environment, runs Pulumi, and reports back with Octopus service messages
 		newRefreshCmd(a),
 		newDestroyCmd(a),
 		newCancelCmd(a),
+		newAccountsCmd(a),
 		newLoginCmd(a),
 		newOIDCCmd(a),
 		newCacheCmd(a),
