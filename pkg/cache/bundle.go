@@ -79,7 +79,14 @@ func Bundle(ctx context.Context, m *Manifest, w io.Writer, opts ...BundleOption)
 
 // BundleFile is [Bundle] into the file path, written atomically; a name
 // ending in .gz or .tgz is gzip-compressed (deterministically too).
-func BundleFile(ctx context.Context, m *Manifest, path string, opts ...BundleOption) (err error) {
+func BundleFile(ctx context.Context, m *Manifest, path string, opts ...BundleOption) error {
+	return writeArchiveFile(path, func(w io.Writer) error { return Bundle(ctx, m, w, opts...) })
+}
+
+// writeArchiveFile writes what write writes into the file path,
+// atomically (a temporary file renamed into place); a name ending in .gz
+// or .tgz is gzip-compressed, deterministically.
+func writeArchiveFile(path string, write func(io.Writer) error) (err error) {
 	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp-*")
 	if err != nil {
 		return fmt.Errorf("create bundle: %w", err)
@@ -97,7 +104,7 @@ func BundleFile(ctx context.Context, m *Manifest, path string, opts ...BundleOpt
 		zw, _ = gzip.NewWriterLevel(bw, gzip.BestSpeed)
 		w = zw
 	}
-	if err = Bundle(ctx, m, w, opts...); err != nil {
+	if err = write(w); err != nil {
 		return err
 	}
 	if zw != nil {
@@ -225,48 +232,68 @@ func writeFileFrom(ctx context.Context, p string, r io.Reader, mode fs.FileMode)
 // writeBundle writes the index, then plugins/ from root in index order.
 func writeBundle(ctx context.Context, w io.Writer, root string, idx bundleIndex) error {
 	tw := tar.NewWriter(w)
-	raw, err := json.MarshalIndent(idx, "", "  ")
-	if err != nil {
+	if err := writeIndex(tw, IndexFile, idx); err != nil {
 		return err
 	}
-	raw = append(raw, '\n')
-	hdr := func(name string, typ byte, mode int64, size int64) *tar.Header {
-		return &tar.Header{Name: name, Typeflag: typ, Mode: mode, Size: size, ModTime: epoch, Format: tar.FormatPAX}
-	}
-	if err := tw.WriteHeader(hdr(IndexFile, tar.TypeReg, 0o644, int64(len(raw)))); err != nil {
-		return err
-	}
-	if _, err := tw.Write(raw); err != nil {
-		return err
-	}
-	if err := tw.WriteHeader(hdr("plugins/", tar.TypeDir, 0o755, 0)); err != nil {
+	if err := tw.WriteHeader(tarHeader("plugins/", tar.TypeDir, 0o755, 0)); err != nil {
 		return err
 	}
 	for _, e := range idx.Plugins {
 		base := "plugins/" + e.Plugin.Dir() + "/"
-		if err := tw.WriteHeader(hdr(base, tar.TypeDir, 0o755, 0)); err != nil {
-			return err
-		}
-		for _, f := range e.Files {
-			name := base + f.Path
-			switch f.Type {
-			case "dir":
-				err = tw.WriteHeader(hdr(name+"/", tar.TypeDir, 0o755, 0))
-			case "symlink":
-				h := hdr(name, tar.TypeSymlink, 0o777, 0)
-				h.Linkname = f.Target
-				err = tw.WriteHeader(h)
-			case "file":
-				if err = tw.WriteHeader(hdr(name, tar.TypeReg, int64(f.Mode), f.Size)); err == nil {
-					err = copyInto(ctx, tw, filepath.Join(root, "plugins", e.Plugin.Dir(), filepath.FromSlash(f.Path)))
-				}
-			}
-			if err != nil {
-				return fmt.Errorf("bundle plugin %s: %s: %w", e.Plugin.Dir(), f.Path, err)
-			}
+		if err := writeTree(ctx, tw, base, filepath.Join(root, "plugins", e.Plugin.Dir()), e.Files); err != nil {
+			return fmt.Errorf("bundle plugin %s: %w", e.Plugin.Dir(), err)
 		}
 	}
 	return tw.Close()
+}
+
+// tarHeader is an entry as every bundle writes it: PAX, at the epoch,
+// owned by nobody in particular, so that the bytes do not depend on
+// where or when the bundle was made.
+func tarHeader(name string, typ byte, mode int64, size int64) *tar.Header {
+	return &tar.Header{Name: name, Typeflag: typ, Mode: mode, Size: size, ModTime: epoch, Format: tar.FormatPAX}
+}
+
+// writeIndex writes v as an indented JSON entry named name.
+func writeIndex(tw *tar.Writer, name string, v any) error {
+	raw, err := json.MarshalIndent(v, "", "  ")
+	if err != nil {
+		return err
+	}
+	raw = append(raw, '\n')
+	if err := tw.WriteHeader(tarHeader(name, tar.TypeReg, 0o644, int64(len(raw)))); err != nil {
+		return err
+	}
+	_, err = tw.Write(raw)
+	return err
+}
+
+// writeTree writes the folder base (ending in "/") and files, read from
+// root, in their order.
+func writeTree(ctx context.Context, tw *tar.Writer, base, root string, files []fileRecord) error {
+	if err := tw.WriteHeader(tarHeader(base, tar.TypeDir, 0o755, 0)); err != nil {
+		return err
+	}
+	for _, f := range files {
+		name := base + f.Path
+		var err error
+		switch f.Type {
+		case "dir":
+			err = tw.WriteHeader(tarHeader(name+"/", tar.TypeDir, 0o755, 0))
+		case "symlink":
+			h := tarHeader(name, tar.TypeSymlink, 0o777, 0)
+			h.Linkname = f.Target
+			err = tw.WriteHeader(h)
+		case "file":
+			if err = tw.WriteHeader(tarHeader(name, tar.TypeReg, int64(f.Mode), f.Size)); err == nil {
+				err = copyInto(ctx, tw, filepath.Join(root, filepath.FromSlash(f.Path)))
+			}
+		}
+		if err != nil {
+			return fmt.Errorf("%s: %w", f.Path, err)
+		}
+	}
+	return nil
 }
 
 func copyInto(ctx context.Context, w io.Writer, p string) error {

@@ -48,17 +48,22 @@ func (e *ManifestError) Is(target error) bool { return target == ErrInvalidManif
 // IntegrityError is content that is not what its manifest, bundle index or
 // cache entry says it is: truncated, tampered with or corrupt.
 type IntegrityError struct {
-	Plugin string // "<kind>-<name>-v<version>"
+	Plugin string // "<kind>-<name>-v<version>", or a dependencies key
 	File   string // path inside the plugin folder or archive, when known
 	Reason string // e.g. "size 12 bytes, want 53390312"
 }
 
-// Error names the plugin, the file and what does not match.
+// Error names the plugin (or dependencies entry), the file and what does
+// not match.
 func (e *IntegrityError) Error() string {
-	if e.File != "" {
-		return fmt.Sprintf("plugin %s: %s: %s (rebuild the bundle or re-download the plugin)", e.Plugin, e.File, e.Reason)
+	what, fix := "plugin", "rebuild the bundle or re-download the plugin"
+	if depsKeyRE.MatchString(e.Plugin) {
+		what, fix = "dependencies", "rebuild the dependencies bundle, or delete the cache entry with octopulumi cache deps verify --repair"
 	}
-	return fmt.Sprintf("plugin %s: %s (rebuild the bundle or re-download the plugin)", e.Plugin, e.Reason)
+	if e.File != "" {
+		return fmt.Sprintf("%s %s: %s: %s (%s)", what, e.Plugin, e.File, e.Reason, fix)
+	}
+	return fmt.Sprintf("%s %s: %s (%s)", what, e.Plugin, e.Reason, fix)
 }
 
 // Is makes errors.Is(err, ErrIntegrity) true.

@@ -122,6 +122,21 @@ type CopyOption struct{ setting }
 func (s CopyOption) configureRestore(o *options) error { return s.apply(o) }
 func (s CopyOption) configureWarm(o *options) error    { return s.apply(o) }
 
+// SizeOption is [MaxBytes], taken by [Prune] and [PruneDependencies].
+type SizeOption struct{ setting }
+
+func (s SizeOption) configurePrune(o *options) error { return s.apply(o) }
+
+// RepairOption is [Repair], taken by [Verify] and [VerifyDependencies].
+type RepairOption struct{ setting }
+
+func (s RepairOption) configureVerify(o *options) error { return s.apply(o) }
+
+// ClockOption is [WithNow], taken by [Prune] and [PruneDependencies].
+type ClockOption struct{ setting }
+
+func (s ClockOption) configurePrune(o *options) error { return s.apply(o) }
+
 // The options of a single function are of that function's type.
 type (
 	resolveSetting    struct{ setting }
@@ -180,7 +195,7 @@ func defaultOptions() options {
 // configure applies opts over the defaults o with set (one function's
 // configure method, e.g. BundleOption.configureBundle) and reports every
 // invalid option at once. Nil options are skipped.
-func configure[O any](o options, opts []O, set func(O, *options) error) (options, error) {
+func configure[S, O any](o S, opts []O, set func(O, *S) error) (S, error) {
 	var errs []error
 	for _, opt := range opts {
 		if any(opt) == nil {
@@ -401,10 +416,11 @@ func KeepLatest(n int) PruneOption {
 	}}}
 }
 
-// MaxBytes makes [Prune] delete the least recently used plugins until the
+// MaxBytes makes [Prune] delete the least recently used plugins, and
+// [PruneDependencies] the least recently used dependencies, until the
 // cache holds at most n bytes.
-func MaxBytes(n int64) PruneOption {
-	return pruneSetting{setting{func(o *options) error {
+func MaxBytes(n int64) SizeOption {
+	return SizeOption{setting{func(o *options) error {
 		if n < 0 {
 			return fmt.Errorf("cache.MaxBytes: %d is negative", n)
 		}
@@ -413,15 +429,17 @@ func MaxBytes(n int64) PruneOption {
 	}}}
 }
 
-// Repair makes [Verify] delete the broken entries it finds (under the
-// plugin's lock), so that the next install downloads or restores them again.
-func Repair() VerifyOption {
-	return verifySetting{setting{func(o *options) error { o.repair = true; return nil }}}
+// Repair makes [Verify] and [VerifyDependencies] delete the broken entries
+// they find (under the entry's lock), so that the next install downloads
+// or restores them again.
+func Repair() RepairOption {
+	return RepairOption{setting{func(o *options) error { o.repair = true; return nil }}}
 }
 
-// WithNow sets the clock [Prune] compares last-use times with (for tests).
-func WithNow(now func() time.Time) PruneOption {
-	return pruneSetting{setting{func(o *options) error {
+// WithNow sets the clock [Prune] and [PruneDependencies] compare last-use
+// times with (for tests).
+func WithNow(now func() time.Time) ClockOption {
+	return ClockOption{setting{func(o *options) error {
 		if now == nil {
 			return errors.New("cache.WithNow: nil clock")
 		}

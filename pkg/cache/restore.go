@@ -373,7 +373,7 @@ func (o options) restoreArchive(ctx context.Context, src, home string) (*Report,
 			return nil, err
 		}
 	}
-	if err := extractChecked(ctx, tr, staging, want); err != nil {
+	if err := extractChecked(ctx, tr, "plugins/", staging, want); err != nil {
 		return nil, err
 	}
 	for _, e := range work {
@@ -384,10 +384,11 @@ func (o options) restoreArchive(ctx context.Context, src, home string) (*Report,
 	return r, nil
 }
 
-// extractChecked extracts the entries of the plugins in want into staging,
-// hashing each file against its record; whatever is left in want at the end
-// was missing from the archive.
-func extractChecked(ctx context.Context, tr *tar.Reader, staging string, want map[string]map[string]fileRecord) error {
+// extractChecked extracts the entries <prefix><key>/<path> of the keys in
+// want (plugins/ of a plugin bundle, dependencies/ of a dependencies
+// bundle) into staging/<key>/<path>, hashing each file against its record;
+// whatever is left in want at the end was missing from the archive.
+func extractChecked(ctx context.Context, tr *tar.Reader, prefix, staging string, want map[string]map[string]fileRecord) error {
 	var readErr error
 	for {
 		if err := ctx.Err(); err != nil {
@@ -401,7 +402,7 @@ func extractChecked(ctx context.Context, tr *tar.Reader, staging string, want ma
 			readErr = err
 			break
 		}
-		rest, ok := strings.CutPrefix(h.Name, "plugins/")
+		rest, ok := strings.CutPrefix(h.Name, prefix)
 		if !ok {
 			continue
 		}
