@@ -6,6 +6,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"text/template"
@@ -79,15 +80,65 @@ type ProgramData struct {
 
 // Program copies the sample program testdata/programs/<name> into a new
 // folder and returns that folder. Its placeholders point the resources at
-// this bed's mirror, and their files at <folder>/out.
+// this bed's mirror, and their files at <folder>/out. A Node.js program is
+// ready to run, as [Bed.WriteProgram] makes it.
 func (b *Bed) Program(tb testing.TB, name string) string {
 	tb.Helper()
 	dst := filepath.Join(tb.TempDir(), name)
-	data := ProgramData{MirrorURL: b.Mirror.URL, ProviderVersion: b.Tools.Provider.Version, OutDir: filepath.Join(dst, "out")}
+	b.WriteProgram(tb, name, dst, ProgramData{OutDir: filepath.Join(dst, "out")})
+	return dst
+}
+
+// WriteProgram renders the sample program name into dst with data, whose
+// empty MirrorURL and ProviderVersion default to this bed's. A Node.js
+// program (runtime: nodejs) also gets the shared package.json and
+// package-lock.json and a node_modules that links to the shared, installed
+// one, so that it runs without an npm install; remove that link to get the
+// folder as Octopus extracts a package. It skips the test when the Node.js
+// toolchain is missing (see [NodeTools]), and writes an .npmrc into the
+// bed's HOME (Dir) that points npm at the toolchain's npm cache, offline
+// first, without audits.
+func (b *Bed) WriteProgram(tb testing.TB, name, dst string, data ProgramData) {
+	tb.Helper()
+	if data.MirrorURL == "" {
+		data.MirrorURL = b.Mirror.URL
+	}
+	if data.ProviderVersion == "" {
+		data.ProviderVersion = b.Tools.Provider.Version
+	}
+	node := IsNode(name)
+	var n Node
+	if node {
+		n = NodeTools(tb)
+	}
 	if err := WriteProgram(name, dst, data); err != nil {
 		tb.Fatal(err)
 	}
-	return dst
+	if !node {
+		return
+	}
+	for _, f := range []string{"package.json", "package-lock.json"} {
+		raw, err := os.ReadFile(filepath.Join(n.Dir, f))
+		if err == nil {
+			err = os.WriteFile(filepath.Join(dst, f), raw, 0o644)
+		}
+		if err != nil {
+			tb.Fatal(err)
+		}
+	}
+	if err := os.Symlink(n.Modules, filepath.Join(dst, "node_modules")); err != nil {
+		tb.Fatal(err)
+	}
+	npmrc := "cache=" + n.NPMCache + "\nprefer-offline=true\naudit=false\nfund=false\nupdate-notifier=false\n"
+	if err := os.WriteFile(filepath.Join(b.Dir, ".npmrc"), []byte(npmrc), 0o644); err != nil {
+		tb.Fatal(err)
+	}
+}
+
+// IsNode reports whether the sample program name is a Node.js program.
+func IsNode(name string) bool {
+	raw, err := programs.ReadFile("testdata/programs/" + name + "/Pulumi.yaml")
+	return err == nil && regexp.MustCompile(`(?m)^runtime:\s*nodejs\s*$`).Match(raw)
 }
 
 // WriteProgram renders the sample program name into dst with data.

@@ -3,6 +3,7 @@ package testbed
 import (
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"regexp"
 	"runtime"
@@ -12,7 +13,8 @@ import (
 
 // Toolchain is the pinned Pulumi toolchain built by `make toolchain`.
 type Toolchain struct {
-	// Bin holds pulumi and pulumi-language-yaml; put it first on PATH.
+	// Bin holds pulumi and its language hosts (pulumi-language-yaml,
+	// pulumi-language-nodejs); put it first on PATH.
 	Bin string
 	// Pulumi is the CLI binary.
 	Pulumi string
@@ -22,6 +24,29 @@ type Toolchain struct {
 	Plugins string
 	// Provider is the localfile test provider's plugin.
 	Provider Plugin
+	// Node is what JavaScript and TypeScript programs need; see [NodeTools].
+	Node Node
+	// nodeErr says why Node is not usable.
+	nodeErr error
+}
+
+// Node is the Node.js part of the toolchain. make toolchain builds the
+// language host beside pulumi and installs the npm packages of
+// tools/node/package-lock.json once (npm ci) into .tools/node, which every
+// JavaScript and TypeScript sample program shares.
+type Node struct {
+	// LanguageHost is pulumi-language-nodejs, in Bin.
+	LanguageHost string
+	// Dir holds package.json, package-lock.json and the installed
+	// node_modules.
+	Dir string
+	// Modules is Dir's node_modules.
+	Modules string
+	// NPMCache is the npm cache that npm ci filled: an npm install of the
+	// same lockfile with it needs no network.
+	NPMCache string
+	// Node is the node binary found on PATH.
+	Node string
 }
 
 // Plugin is one plugin tarball, named as Pulumi downloads it.
@@ -101,7 +126,40 @@ func find() (Toolchain, error) {
 	if tc.Provider.Tarball == "" {
 		return Toolchain{}, fmt.Errorf("no localfile plugin tarball in %s", tc.Plugins)
 	}
+	tc.Node, tc.nodeErr = findNode(dir, tc.Bin)
 	return tc, nil
+}
+
+// NodeTools returns the Node.js toolchain, or skips the test (fails it
+// when CI=true) with a message that says to run `make toolchain`.
+func NodeTools(tb testing.TB) Node {
+	tb.Helper()
+	tc := Tools(tb)
+	if tc.nodeErr != nil {
+		Missing(tb, tc.nodeErr.Error())
+	}
+	return tc.Node
+}
+
+func findNode(dir, bin string) (Node, error) {
+	n := Node{
+		LanguageHost: filepath.Join(bin, "pulumi-language-nodejs"),
+		Dir:          filepath.Join(dir, "node"),
+		NPMCache:     filepath.Join(dir, "npm-cache"),
+	}
+	n.Modules = filepath.Join(n.Dir, "node_modules")
+	// .installed is written after npm ci succeeded.
+	for _, p := range []string{n.LanguageHost, filepath.Join(n.Dir, ".installed"), filepath.Join(n.Dir, "package-lock.json")} {
+		if _, err := os.Stat(p); err != nil {
+			return Node{}, fmt.Errorf("%s is missing", p)
+		}
+	}
+	node, err := exec.LookPath("node")
+	if err != nil {
+		return Node{}, fmt.Errorf("node is not on PATH (install Node.js 20): %w", err)
+	}
+	n.Node = node
+	return n, nil
 }
 
 // repoRoot walks up from the working directory (a package folder under go

@@ -1,0 +1,7 @@
+import * as pulumi from "@pulumi/pulumi";
+
+const config = new pulumi.Config();
+// A string where a number belongs: TS2322.
+const count: number = config.get("count") ?? "one";
+
+export const doubled = count * 2;
