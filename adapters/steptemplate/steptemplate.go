@@ -8,14 +8,22 @@
 // through the environment with the lines [octoenv.Script] generates, so
 // secrets never reach the script body or a file. octopulumi must be on the
 // worker's PATH (or in the execution container's image).
+//
+// Its AWS, Azure and Google Cloud account parameters reach the script, as
+// any account variable reaches a Run a Script step, only as properties
+// (Pulumi.AwsAccount.AccessKey, Pulumi.AzureAccount.OpenIdConnect.Jwt, …):
+// the script hands over those that package accounts reads, the sensitive
+// ones as secrets, and octopulumi turns them into the providers' variables.
 package steptemplate
 
 import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strings"
 
+	"github.com/octopulumi/octopulumi/pkg/accounts"
 	"github.com/octopulumi/octopulumi/pkg/octoenv"
 	"github.com/octopulumi/octopulumi/pkg/step"
 )
@@ -36,6 +44,74 @@ const (
 	// <ParamAccount>.OpenIdConnect.Jwt.
 	ParamAccount = "Pulumi.Account"
 )
+
+// cloudAccount is one cloud's account parameter: its name, which is also
+// the variable package accounts reads (accounts.VarAWSAccount, …), and the
+// Octopus control type that offers that cloud's accounts.
+type cloudAccount struct {
+	cloud          accounts.Cloud
+	param, control string
+	label, help    string
+}
+
+// cloudAccounts are the template's cloud account parameters. The control
+// types are those of the OctopusDeploy/Library step templates (for
+// example aws-configure-lambda-alias.json, azure-add-or-update-azure-
+// loadbalancer-health-probe.json, gcp-secret-manager-retrieve-
+// secrets.json); each offers the cloud's key and OpenID Connect accounts.
+var cloudAccounts = []cloudAccount{
+	{accounts.AWS, accounts.VarAWSAccount, "AmazonWebServicesAccount", "AWS account (optional)",
+		"Access keys, or OpenID Connect with a role ARN (its token's audience sts.amazonaws.com): exchanged with STS before Pulumi runs. " +
+			"The AWS provider gets AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY (and AWS_SESSION_TOKEN), never the worker's own AWS_* variables."},
+	{accounts.Azure, accounts.VarAzureAccount, "AzureAccount", "Azure account (optional)",
+		"A service principal with a client secret, or with OpenID Connect (audience api://AzureADTokenExchange). " +
+			"The Azure providers get ARM_CLIENT_ID, ARM_TENANT_ID, ARM_SUBSCRIPTION_ID, ARM_ENVIRONMENT and ARM_CLIENT_SECRET or ARM_USE_OIDC and ARM_OIDC_TOKEN."},
+	{accounts.Google, accounts.VarGoogleAccount, "GoogleCloudAccount", "Google Cloud account (optional)",
+		"A JSON key, or OpenID Connect whose audience is the workload identity provider. " +
+			"The Google Cloud provider gets GOOGLE_CREDENTIALS, a file in the run's private folder that is removed when the step ends."},
+}
+
+// cloudSettings label the cloud settings shown in the form, in order.
+// accounts.VarAWSRoleARN is left out: it names the role for a Generic
+// OpenID Connect account, which the AWS account control does not offer;
+// the script still hands it over when a project variable sets it.
+var cloudSettings = []struct{ name, label, help string }{
+	{accounts.VarAWSRegion, "AWS region (optional)", "AWS_REGION and AWS_DEFAULT_REGION, e.g. eu-west-1; empty: the stack's aws:region."},
+	{accounts.VarAWSAudience, "AWS OIDC audience (optional)", "The audience the IAM identity provider accepts, when it is neither sts.amazonaws.com nor the Octopus Server's host name."},
+	{accounts.VarAWSAssumeRoleARN, "AWS role to assume (optional)", "A second role, assumed with the account's credentials, e.g. in another AWS account."},
+	{accounts.VarAWSAssumeRoleExternalID, "AWS external id (optional)", "The external id the second role's trust policy requires."},
+	{accounts.VarAWSAssumeRoleSessionName, "AWS session name (optional)", "The second role's session name; default: one that names the Octopus deployment."},
+	{accounts.VarAWSAssumeRoleDuration, "AWS session duration (optional)", "The second role's session, in seconds or as 1h; default one hour, at most one hour after an OpenID Connect exchange."},
+	{accounts.VarAzureAudience, "Azure OIDC audience (optional)", "The audience the federated credential expects, when it is not api://AzureADTokenExchange."},
+	{accounts.VarGoogleProject, "Google Cloud project (optional)", "GOOGLE_PROJECT; default: the key's own project."},
+	{accounts.VarGoogleRegion, "Google Cloud region (optional)", "GOOGLE_REGION, e.g. europe-west1."},
+	{accounts.VarGoogleZone, "Google Cloud zone (optional)", "GOOGLE_ZONE, e.g. europe-west1-b."},
+	{accounts.VarGoogleServiceAccount, "Google Cloud service account to impersonate (optional)", "GOOGLE_IMPERSONATE_SERVICE_ACCOUNT: name@project.iam.gserviceaccount.com."},
+}
+
+// cloudParameters are the account parameters, then the settings.
+func cloudParameters() []Parameter {
+	var out []Parameter
+	for _, c := range cloudAccounts {
+		out = append(out, param(c.param, c.label, c.help, "", c.control))
+	}
+	for _, s := range cloudSettings {
+		out = append(out, param(s.name, s.label, s.help, "", "SingleLineText"))
+	}
+	return out
+}
+
+// cloudVariables are the variables the script hands over for the cloud
+// accounts: every cloud's settings (the account parameters among them)
+// and the properties package accounts reads of each account parameter.
+func cloudVariables() (plain, sensitive []string) {
+	for _, c := range cloudAccounts {
+		p, s := accounts.VariableNames(c.cloud, c.param)
+		plain = append(append(plain, accounts.Settings(c.cloud)...), p...)
+		sensitive = append(sensitive, s...)
+	}
+	return plain, sensitive
+}
 
 // ID is the template's stable identity, so that a re-import updates it.
 const ID = "ActionTemplates-octopulumi-pulumi-run"
@@ -93,7 +169,8 @@ func New() (*Template, error) {
 		Name: "Pulumi - Run with octopulumi",
 		Description: "Runs Pulumi for this environment with octopulumi: logs in (stored token or Octopus OIDC), " +
 			"selects or creates the stack, then deploys, previews for approval, applies an approved preview, " +
-			"refreshes or destroys. Stack outputs become output variables: " +
+			"refreshes or destroys, with AWS, Azure or Google Cloud credentials from Octopus accounts (checked before Pulumi runs). " +
+			"Stack outputs become output variables: " +
 			"#{Octopus.Action[<this step>].Output.<output name>}. Needs octopulumi and pulumi on the worker's PATH.",
 		ActionType: "Octopus.Script",
 		Version:    1,
@@ -104,7 +181,7 @@ func New() (*Template, error) {
 			"Octopus.Action.Script.Syntax":       "Bash",
 			ScriptBody:                           body,
 		},
-		Parameters: []Parameter{
+		Parameters: slices.Concat([]Parameter{
 			param(ParamCommand, "Command", "deploy: create or update the stack. preview: publish the planned changes for a Manual Intervention. "+
 				"up: apply exactly the changes approved after a preview (needs the approved fingerprint). refresh, destroy.", "deploy", "Select",
 				"Octopus.SelectOptions", "deploy|Deploy\npreview|Preview for approval\nup|Apply the approved preview\nrefresh|Refresh\ndestroy|Destroy"),
@@ -115,11 +192,12 @@ func New() (*Template, error) {
 			param(octoenv.VarAccessToken, "Pulumi access token", "A stored token; leave empty to log in with the OIDC account.", "", "Sensitive"),
 			param(ParamAccount, "Pulumi OIDC account", "A Generic OpenID Connect account whose audience is urn:pulumi:org:<organization>; its token is exchanged for a short-lived Pulumi token.", "", "GenericOidcAccount"),
 			param(octoenv.VarConfigPassphrase, "State passphrase", "For stacks with the passphrase secrets provider (self-managed backends).", "", "Sensitive"),
+		}, cloudParameters(), []Parameter{
 			param(step.VarPluginBundle, "Plugin bundle (optional)", "Restore provider plugins from here before Pulumi runs, e.g. #{Octopus.Action.Package[plugins].ExtractedPath}.", "", "SingleLineText"),
 			param(ParamConfigVariables, "Config variables", "Octopus variables to pass on, one name per line, typically stack config: Pulumi.Config.aws:region (key aws:region), Pulumi.Config.app:db.port (a path).", "", "MultiLineText"),
 			param(ParamSecretConfigVariables, "Secret config variables", "As above, for sensitive variables: they become Pulumi secrets and never reach the script or a file.", "", "MultiLineText"),
 			param(ParamApprovedFingerprint, "Approved fingerprint (up only)", "The preview step's #{Octopus.Action[Preview].Output.Pulumi.Preview.Fingerprint}: apply only exactly what was approved.", "", "SingleLineText"),
-		},
+		}),
 		Category: "pulumi",
 		Meta:     Meta{Type: "ActionTemplate"},
 	}, nil
@@ -145,11 +223,11 @@ func (t *Template) JSON() ([]byte, error) {
 // Bash encoder ([octoenv.BashEnvNameFunc]).
 func Script() (string, error) {
 	jwt := ParamAccount + ".OpenIdConnect.Jwt"
-	vars := append(octoenv.KnownVariables(), jwt, step.VarPluginBundle)
+	cloudPlain, cloudSensitive := cloudVariables()
 	exports, err := octoenv.Script{
 		Command:   []string{"octopulumi_run"},
-		Variables: vars,
-		Sensitive: []string{octoenv.VarAccessToken, octoenv.VarConfigPassphrase, jwt},
+		Variables: slices.Concat(octoenv.KnownVariables(), []string{jwt, step.VarPluginBundle}, cloudPlain),
+		Sensitive: append([]string{octoenv.VarAccessToken, octoenv.VarConfigPassphrase, jwt}, cloudSensitive...),
 	}.Bash()
 	if err != nil {
 		return "", err

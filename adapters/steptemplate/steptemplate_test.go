@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/octopulumi/octopulumi/adapters/steptemplate"
+	"github.com/octopulumi/octopulumi/pkg/accounts"
 	"github.com/octopulumi/octopulumi/pkg/octoenv"
 )
 
@@ -99,6 +100,79 @@ func TestTemplateShape(t *testing.T) {
 	}
 }
 
+// TestTemplateCloudAccounts: each cloud's account parameter has the control
+// type that offers that cloud's accounts (as the OctopusDeploy/Library
+// templates name them), the script hands over every property package
+// accounts reads of it — the sensitive ones as secrets only — and every
+// cloud setting, and the form shows the settings a user fills in.
+func TestTemplateCloudAccounts(t *testing.T) {
+	t.Parallel()
+	raw, err := os.ReadFile("octopulumi.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var tmpl steptemplate.Template
+	if err := json.Unmarshal(raw, &tmpl); err != nil {
+		t.Fatal(err)
+	}
+	params := map[string]steptemplate.Parameter{}
+	for _, p := range tmpl.Parameters {
+		params[p.Name] = p
+	}
+	body := tmpl.Properties[steptemplate.ScriptBody]
+	exported := func(name string, sensitive bool) bool {
+		return strings.Contains(body, "\nexport "+octoenv.EnvName(name, sensitive)+"=\"$(get_octopusvariable "+octoenv.BashQuote(name)+")\"\n")
+	}
+	for _, c := range []struct {
+		cloud   accounts.Cloud
+		param   string
+		control string
+	}{
+		{accounts.AWS, accounts.VarAWSAccount, "AmazonWebServicesAccount"},
+		{accounts.Azure, accounts.VarAzureAccount, "AzureAccount"},
+		{accounts.Google, accounts.VarGoogleAccount, "GoogleCloudAccount"},
+	} {
+		p, ok := params[c.param]
+		if !ok {
+			t.Errorf("no %s account parameter %s", c.cloud, c.param)
+		} else if got := p.DisplaySettings["Octopus.ControlType"]; got != c.control || p.DefaultValue != "" {
+			t.Errorf("parameter %s: control type %q (default %q), want %q and no default", c.param, got, p.DefaultValue, c.control)
+		}
+		plain, sensitive := accounts.VariableNames(c.cloud, c.param)
+		for _, n := range plain {
+			if !exported(n, false) {
+				t.Errorf("the script does not hand over %s", n)
+			}
+		}
+		for _, n := range sensitive {
+			if !exported(n, true) {
+				t.Errorf("the script does not hand over %s as a secret (%s)", n, octoenv.EnvName(n, true))
+			}
+			if strings.Contains(body, octoenv.EnvName(n, false)) {
+				t.Errorf("the script hands over the sensitive %s as a plain variable", n)
+			}
+		}
+		for _, n := range accounts.Settings(c.cloud) {
+			if !exported(n, false) {
+				t.Errorf("the script does not hand over the setting %s", n)
+			}
+			p, ok := params[n]
+			switch {
+			case n == accounts.VarAWSRoleARN:
+				// Only for a Generic OpenID Connect account, which the AWS
+				// account control does not offer.
+				if ok {
+					t.Errorf("the form shows %s, which an AWS account parameter never needs", n)
+				}
+			case !ok:
+				t.Errorf("the form does not show the setting %s", n)
+			case n != c.param && (p.DisplaySettings["Octopus.ControlType"] != "SingleLineText" || p.Label == "" || p.HelpText == ""):
+				t.Errorf("setting %s: %+v, want a labelled SingleLineText with help", n, p)
+			}
+		}
+	}
+}
+
 // TestScriptBuildsCommandLine runs the script with a stand-in octopulumi
 // that records its arguments and environment.
 func TestScriptBuildsCommandLine(t *testing.T) {
@@ -137,6 +211,19 @@ func TestScriptBuildsCommandLine(t *testing.T) {
 		wantArgs: "deploy --program /w/infra",
 		wantEnv: []string{"OCTOPULUMI_VAR_Pulumi__Config__aws_3Aregion=eu-west-1", "OCTOPULUMI_VAR_Pulumi__Config__app_3Adb__port=5432",
 			"OCTOPULUMI_SECRET_Pulumi__Config__app_3Apass_5Fword=pw"},
+	}, {
+		name: "cloud accounts: the account parameters' properties, secrets as secrets",
+		vars: map[string]string{"Pulumi.Program": "/w/infra", "Pulumi.AwsAccount": "Accounts-1", "Pulumi.AwsAccount.AccessKey": "AKIAEXAMPLE",
+			"Pulumi.AwsAccount.SecretKey": "aws-secret", "Pulumi.AwsRegion": "eu-west-1",
+			"Pulumi.AzureAccount": "Accounts-2", "Pulumi.AzureAccount.Client": "c", "Pulumi.AzureAccount.OpenIdConnect.Jwt": "eyJ.azure.secret",
+			"Pulumi.GoogleAccount": "Accounts-3", "Pulumi.GoogleAccount.JsonKey": "eyJ0eXBlIjoic2VjcmV0In0=", "Pulumi.GoogleProject": "p-123456"},
+		wantArgs: "deploy --program /w/infra",
+		wantEnv: []string{"OCTOPULUMI_VAR_Pulumi__AwsAccount=Accounts-1", "OCTOPULUMI_VAR_Pulumi__AwsAccount__AccessKey=AKIAEXAMPLE",
+			"OCTOPULUMI_SECRET_Pulumi__AwsAccount__SecretKey=aws-secret", "OCTOPULUMI_VAR_Pulumi__AwsRegion=eu-west-1",
+			"OCTOPULUMI_VAR_Pulumi__AzureAccount__Client=c", "OCTOPULUMI_SECRET_Pulumi__AzureAccount__OpenIdConnect__Jwt=eyJ.azure.secret",
+			"OCTOPULUMI_SECRET_Pulumi__GoogleAccount__JsonKey=eyJ0eXBlIjoic2VjcmV0In0=", "OCTOPULUMI_VAR_Pulumi__GoogleProject=p-123456"},
+		notEnv: []string{"OCTOPULUMI_VAR_Pulumi__AwsAccount__SecretKey=", "OCTOPULUMI_VAR_Pulumi__AzureAccount__OpenIdConnect__Jwt=",
+			"OCTOPULUMI_VAR_Pulumi__GoogleAccount__JsonKey=", "OCTOPULUMI_VAR_Pulumi__OidcAccount="},
 	}}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -176,7 +263,7 @@ func TestScriptBuildsCommandLine(t *testing.T) {
 					t.Errorf("the environment has %s", n)
 				}
 			}
-			if strings.Contains(body, "pul-secret") || strings.Contains(lines[0], "secret") {
+			if strings.Contains(body, "pul-secret") || strings.Contains(body, "aws-secret") || strings.Contains(lines[0], "secret") {
 				t.Error("a secret reached the script body or the command line")
 			}
 		})
