@@ -4,6 +4,7 @@
 #   make test        toolchain, go vet, go test -race over every module
 #   make toolchain   the pinned Pulumi toolchain, into .tools/ (a no-op when up to date)
 #   make bench       the performance figures of the README (bench-cache apart: it is slow)
+#   make dist        release packages of octopulumi for Octopus, into dist/ (reproducible)
 #
 # Versions live in one place each: upstream Pulumi modules in tools/go.mod
 # (the CLI and pulumi-go-provider), tools/yaml/go.mod (the YAML language
@@ -145,3 +146,15 @@ bench-auth: toolchain
 
 bench-runner: toolchain
 	cd pkg/runner/benchcmp && go test -run '^$$' -bench Deploy -benchtime 10x
+
+# Release packages: octopulumi for linux-amd64, linux-arm64, windows-amd64
+# and darwin-arm64, stamped with VERSION, the commit and the Pulumi CLI
+# version it is tested with, packed as Octopus packages
+# (octopulumi-<os>-<arch>.<version>.tar.gz / .zip) with SHA256SUMS. The same
+# commit gives the same bytes: entries carry the commit's time.
+DIST ?= dist
+
+.PHONY: dist
+dist:
+	go run ./internal/cmd/dist -version $$(cat VERSION) -commit $$(git rev-parse HEAD) \
+	  -date $$(git log -1 --format=%ct) -pulumi $(PULUMI_VERSION) -out $(DIST)

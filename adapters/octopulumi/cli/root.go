@@ -155,6 +155,7 @@ environment, runs Pulumi, and reports back with Octopus service messages
 		newOIDCCmd(a),
 		newCacheCmd(a),
 		newStepTemplateCmd(a),
+		newVersionCmd(a),
 	)
 	return root
 }
