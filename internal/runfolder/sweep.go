@@ -33,9 +33,11 @@ func (s Swept) String() string {
 	return msg
 }
 
-// legacyPrefixes name the per-run folders of octopulumi versions before run
-// folders; they have no lock, so only old ones are removed.
-var legacyPrefixes = []string{"octopulumi-config-", "octopulumi-credentials-", "octopulumi-events-", "octopulumi-plan-"}
+// legacyPrefixes name temporary folders without a lock: the per-run folders
+// of octopulumi versions before run folders, and the short-lived folder of
+// an accounts check (which may hold a Google key); only old ones are
+// removed.
+var legacyPrefixes = []string{"octopulumi-config-", "octopulumi-credentials-", "octopulumi-events-", "octopulumi-plan-", "octopulumi-accounts-check-"}
 
 // legacyAge is how old a lock-less folder of an earlier version must be
 // before Sweep takes its run for dead: longer than any deployment.
