@@ -33,8 +33,12 @@ func SaveDependencies(ctx context.Context, d *Dependencies, cacheDir string, opt
 	if info, err := os.Stat(src); err != nil || !info.IsDir() {
 		return false, fmt.Errorf("save dependencies: %s is not installed", src)
 	}
-	if err := writeDepsMarker(src, d); err != nil {
-		return false, fmt.Errorf("save dependencies: %w", err)
+	// Marked for the next run in the same folder; a linked node_modules
+	// is somebody else's to mark.
+	if info, err := os.Lstat(src); err == nil && info.IsDir() {
+		if err := writeDepsMarker(src, d); err != nil {
+			return false, fmt.Errorf("save dependencies: %w", err)
+		}
 	}
 	st := depsStoreOf(cacheDir)
 	p, err := st.lock(ctx, d.Key)

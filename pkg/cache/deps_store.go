@@ -112,6 +112,12 @@ func readDepsRecord(st store, key string) (*depsIndex, error) {
 // and every symlink must stay inside (a workspace's link to a package
 // outside node_modules cannot be cached).
 func scanTree(ctx context.Context, key, root string, hash bool) ([]fileRecord, error) {
+	// A node_modules may itself be a link (to a CI cache, say): list
+	// what it points to.
+	root, err := filepath.EvalSymlinks(root)
+	if err != nil {
+		return nil, err
+	}
 	files, err := scanDir(ctx, root, hash)
 	if err != nil {
 		return nil, err
