@@ -62,6 +62,13 @@ type Config struct {
 	// Install says when to run `pulumi install` (the program's language
 	// dependencies and plugins) before the operation; default InstallAuto.
 	Install Install
+	// Dependencies are where a Node.js program's node_modules come from
+	// when its folder lacks them; empty fields fall back to the
+	// Pulumi.DependencyBundle and Pulumi.DependencyCache variables.
+	Dependencies Dependencies
+	// TranspileOnly runs a TypeScript program without checking its types
+	// (else the Pulumi.TranspileOnly variable decides): check them in CI.
+	TranspileOnly bool
 }
 
 // Install says when [Prepare] runs `pulumi install`.
