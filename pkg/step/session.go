@@ -31,6 +31,7 @@ type Session struct {
 	log      io.Writer
 	logger   *slog.Logger
 	redactor *auth.Redactor
+	deps     *dependencyWork
 }
 
 // Prepare reads the step's settings (every problem reported at once),
@@ -41,6 +42,11 @@ func Prepare(ctx context.Context, cfg Config) (*Session, error) {
 	if err != nil {
 		return nil, err
 	}
+	rt, err := readRuntimeSettings(cfg, settings)
+	if err != nil {
+		return nil, err
+	}
+	cfg.Runner = append(rt.runnerOptions(), cfg.Runner...)
 	if cfg.Messages == nil {
 		cfg.Messages = octoenv.NewWriter(io.Discard)
 	}
@@ -80,11 +86,10 @@ func Prepare(ctx context.Context, cfg Config) (*Session, error) {
 		r.Close()
 		return nil, err
 	}
-	if settings.Install == InstallAlways || settings.Install == InstallAuto && settings.Runtime != "yaml" {
-		if err := r.Install(ctx); err != nil {
-			r.Close()
-			return nil, fmt.Errorf("step: installing the %s program's dependencies (pulumi install): %w", settings.Runtime, err)
-		}
+	deps, err := prepareDependencies(ctx, cfg, settings, rt, r)
+	if err != nil {
+		r.Close()
+		return nil, err
 	}
 	return &Session{
 		Settings:    settings,
@@ -96,6 +101,7 @@ func Prepare(ctx context.Context, cfg Config) (*Session, error) {
 		log:         cfg.Log,
 		logger:      cfg.Logger,
 		redactor:    cfg.Redactor,
+		deps:        deps,
 	}, nil
 }
 
@@ -118,6 +124,7 @@ func (s *Session) Close() error {
 	if s == nil || s.Runner == nil {
 		return nil
 	}
+	s.deps.wait()
 	return s.Runner.Close()
 }
 
