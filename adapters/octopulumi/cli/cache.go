@@ -76,15 +76,16 @@ func (f *cacheFlags) pulumiHome(a *app) (string, error) {
 func newCacheCmd(a *app) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "cache",
-		Short: "Provider plugins without downloads: manifest, bundles, worker-shared cache, images",
+		Short: "Provider plugins without downloads, Node.js dependencies without installs: manifest, bundles, worker-shared cache, images",
 		Long: `cache makes Pulumi's provider plugins present before Pulumi runs: a manifest
 (Pulumi.plugins.json, committed beside Pulumi.yaml) pins them; a bundle of them is
 published as an Octopus package and restored from its extracted path; a
 worker-shared folder serves parallel deployments on self-hosted workers; and a
-Dockerfile bakes them into an execution-container image.`,
+Dockerfile bakes them into an execution-container image. cache deps does the same
+for a Node.js program's node_modules, keyed by its lockfile.`,
 	}
 	cmd.AddCommand(newCacheManifestCmd(a), newCacheBundleCmd(a), newCacheRestoreCmd(a),
-		newCacheVerifyCmd(a), newCachePruneCmd(a), newCacheDockerfileCmd(a))
+		newCacheVerifyCmd(a), newCachePruneCmd(a), newCacheDockerfileCmd(a), newCacheDepsCmd(a))
 	return cmd
 }
 

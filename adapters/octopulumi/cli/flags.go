@@ -34,6 +34,8 @@ type stepFlags struct {
 	pulumiHome string
 	plugins    step.Plugins
 	install    string
+	deps       step.Dependencies
+	transpile  bool
 }
 
 func (f *stepFlags) register(cmd *cobra.Command, a *app) {
@@ -44,7 +46,10 @@ func (f *stepFlags) register(cmd *cobra.Command, a *app) {
 	fl.StringVar(&f.pulumiHome, "pulumi-home", a.getenv("PULUMI_HOME"), "PULUMI_HOME for pulumi, where plugins live (default $PULUMI_HOME, else ~/.pulumi)")
 	fl.StringVar(&f.plugins.Bundle, "plugin-bundle", "", "restore plugins from this bundle (archive or extracted Octopus package) before Pulumi runs (or "+step.VarPluginBundle+")")
 	fl.StringVar(&f.plugins.Shared, "plugin-cache", "", "a worker-shared plugin cache folder to restore from, filled from the bundle (or "+step.VarPluginCache+")")
-	fl.StringVar(&f.install, "install", string(step.InstallAuto), "when to run pulumi install first: auto (every runtime but YAML), always or never")
+	fl.StringVar(&f.install, "install", string(step.InstallAuto), "when to run pulumi install first: auto (every runtime but YAML; for Node.js only when the dependencies are neither installed nor restored), always or never")
+	fl.StringVar(&f.deps.Bundle, "dependency-bundle", "", "restore a Node.js program's node_modules from this dependencies bundle (archive or extracted Octopus package) when its lockfile's are not installed (or "+step.VarDependencyBundle+")")
+	fl.StringVar(&f.deps.Shared, "dependency-cache", "", "a worker-shared dependencies cache folder: filled by the first install or the bundle, then each deployment gets a copy of its own (or "+step.VarDependencyCache+")")
+	fl.BoolVar(&f.transpile, "transpile-only", false, "run a TypeScript program without checking its types, about twice as fast to start: check the types in CI (tsc --noEmit) (or "+step.VarTranspileOnly+")")
 	f.varFlags.register(cmd)
 }
 
@@ -141,17 +146,19 @@ func (f *stepFlags) prepare(ctx context.Context, a *app) (*step.Session, error) 
 		return nil, err
 	}
 	return step.Prepare(ctx, step.Config{
-		Program:    f.program,
-		Vars:       vars,
-		Backend:    f.backend,
-		Pulumi:     f.pulumi,
-		PulumiHome: f.pulumiHome,
-		Environ:    a.io.Environ,
-		Log:        a.out,
-		Redactor:   a.redactor,
-		Messages:   a.messages,
-		Logger:     a.logger(),
-		Plugins:    f.plugins,
-		Install:    step.Install(f.install),
+		Program:       f.program,
+		Vars:          vars,
+		Backend:       f.backend,
+		Pulumi:        f.pulumi,
+		PulumiHome:    f.pulumiHome,
+		Environ:       a.io.Environ,
+		Log:           a.out,
+		Redactor:      a.redactor,
+		Messages:      a.messages,
+		Logger:        a.logger(),
+		Plugins:       f.plugins,
+		Install:       step.Install(f.install),
+		Dependencies:  f.deps,
+		TranspileOnly: f.transpile,
 	})
 }
