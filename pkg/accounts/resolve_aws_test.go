@@ -278,6 +278,11 @@ func TestResolveAWSRefusals(t *testing.T) {
 			b.sts.AddRole(accountstest.Role{ARN: secondRoleARN})
 			return b.oidcVars(b.mint(t, map[string]any{})).with(vars{"Pulumi.AwsAssumeRoleArn": secondRoleARN})
 		}, nil, "AccessDenied", "Pulumi.AwsAssumeRoleArn", []string{"is not authorized to perform: sts:AssumeRole", "role " + secondRoleARN + " does not let " + accountstest.DefaultRoleARN + " assume it", `{"AWS": "` + accountstest.DefaultRoleARN + `"}`}},
+		{"second role does not trust the access keys", func(t *testing.T, b *awsBed) vars {
+			secret := b.sts.AddUser(testUserARN, testAccessKey)
+			b.sts.AddRole(accountstest.Role{ARN: secondRoleARN, Principals: []string{accountstest.DefaultRoleARN}})
+			return awsKeyVars.with(vars{"AWS Prod.SecretKey": secret, "Pulumi.AwsAssumeRoleArn": secondRoleARN})
+		}, nil, "AccessDenied", "Pulumi.AwsAssumeRoleArn", []string{"role " + secondRoleARN + " does not let " + testUserARN + " assume it", `{"AWS": "` + testUserARN + `"}`}},
 		{"second role wants another external id", func(t *testing.T, b *awsBed) vars {
 			b.sts.AddRole(accountstest.Role{ARN: secondRoleARN, Principals: []string{accountstest.DefaultRoleARN}, ExternalID: "the-right-one"})
 			return b.oidcVars(b.mint(t, map[string]any{})).with(vars{"Pulumi.AwsAssumeRoleArn": secondRoleARN, "Pulumi.AwsAssumeRoleExternalId": "a-wrong-one"})

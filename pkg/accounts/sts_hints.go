@@ -74,10 +74,16 @@ func assumeRoleHint(e *STSError, a Account, hop *AssumeRole, fromARN string) {
 	e.Variable = hop.src(0)
 	switch e.Code {
 	case "AccessDenied":
-		who := orDefault(rolePrincipal(fromARN), "the account's identity")
 		ext := ""
 		if hop.ExternalID != "" {
 			ext = fmt.Sprintf(` with the condition StringEquals "sts:ExternalId" set to the external id in %s`, hop.src(1))
+		}
+		// Access keys checked without VerifyKeys have no known ARN; STS
+		// names the caller in its message.
+		who := rolePrincipal(orDefault(fromARN, deniedPrincipal(e.Message)))
+		if who == "" {
+			e.Hint = fmt.Sprintf(`role %s does not let the account's access keys assume it: its trust policy must allow "sts:AssumeRole" to their IAM user or role%s (octopulumi accounts check --verify names it), and that principal needs an IAM policy allowing "sts:AssumeRole" on %s`, hop.RoleARN, ext, hop.RoleARN)
+			return
 		}
 		e.Hint = fmt.Sprintf(`role %s does not let %s assume it: its trust policy must allow "sts:AssumeRole" to the principal {"AWS": %q}%s, and that principal needs an IAM policy allowing "sts:AssumeRole" on %s`, hop.RoleARN, who, who, ext, hop.RoleARN)
 	case "InvalidClientTokenId", "SignatureDoesNotMatch":
@@ -87,6 +93,21 @@ func assumeRoleHint(e *STSError, a Account, hop *AssumeRole, fromARN string) {
 	default:
 		durationHint(e, hop.src(3), orDuration(hop.Duration, defaultSession), "the second role's session duration")
 	}
+}
+
+// deniedPrincipal reads the caller's ARN from STS's AccessDenied message
+// ("User: arn:aws:iam::123456789012:user/deployer is not authorized to
+// perform: sts:AssumeRole on resource: …"); "" when it names none.
+func deniedPrincipal(msg string) string {
+	_, rest, ok := strings.Cut(msg, "User: ")
+	if !ok {
+		return ""
+	}
+	arn, _, _ := strings.Cut(rest, " ")
+	if !strings.HasPrefix(arn, "arn:") {
+		return ""
+	}
+	return arn
 }
 
 // keysHint explains refused access keys.
