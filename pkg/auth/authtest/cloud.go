@@ -44,7 +44,10 @@ type User struct {
 	TokenTeam     string
 }
 
-// Cloud is a fake Pulumi Cloud API: the OIDC token exchange and /api/user.
+// Cloud is a fake Pulumi Cloud API: the OIDC token exchange, /api/user, and
+// the stack service the pulumi CLI uses as its backend (stacks, updates and
+// their locks, checkpoints, engine events, service-managed secrets); see
+// the package doc for what it implements and what it refuses.
 type Cloud struct {
 	// URL is the API's base URL (the backend URL for pulumi login).
 	URL string
@@ -57,6 +60,8 @@ type Cloud struct {
 	tokens map[string]issued
 	// Exchanges counts successful exchanges.
 	exchanges int
+	// st is the stack service's state (stacks.go, updates.go).
+	st stackState
 }
 
 type trust struct {
@@ -89,11 +94,15 @@ func NewCloud(opts ...CloudOption) *Cloud {
 	for _, o := range opts {
 		o(&cfg)
 	}
-	c := &Cloud{faults: newFaults(), now: cfg.now, trusts: map[string][]trust{}, tokens: map[string]issued{}}
+	c := &Cloud{faults: newFaults(), now: cfg.now, trusts: map[string][]trust{}, tokens: map[string]issued{}, st: newStackState()}
 	mux := http.NewServeMux()
 	mux.HandleFunc("POST "+TokenPath, c.exchange)
 	mux.HandleFunc("GET "+UserPath, c.user)
+	c.routeStacks(mux)
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		if c.console(w, r) {
+			return
+		}
 		writeJSON(w, http.StatusNotFound, map[string]any{"code": 404, "message": "Not found: " + r.URL.Path})
 	})
 	c.srv = startServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -115,10 +124,11 @@ func (c *Cloud) Client() *http.Client { return c.srv.client() }
 // CertPEM returns the fake's TLS certificate in PEM, or nil without TLS.
 func (c *Cloud) CertPEM() []byte { return c.srv.certPEM() }
 
-// Inject queues a fault for requests to path (TokenPath or UserPath).
+// Inject queues a fault for requests to path (TokenPath, UserPath, a stack
+// service path, or a [path.Match] pattern of them).
 func (c *Cloud) Inject(path string, f Fault) { c.faults.inject(path, f) }
 
-// Requests counts the requests made to path so far.
+// Requests counts the requests made to path (or a pattern's paths) so far.
 func (c *Cloud) Requests(path string) int { return c.faults.requests(path) }
 
 // Exchanges counts the successful token exchanges.
@@ -321,17 +331,31 @@ func readForm(r *http.Request) (map[string]string, error) {
 	return out, nil
 }
 
-// user answers GET /api/user for a known, unexpired token.
-func (c *Cloud) user(w http.ResponseWriter, r *http.Request) {
+// caller returns the user of the request's API token, if it is known and
+// unexpired.
+func (c *Cloud) caller(r *http.Request) (User, bool) {
 	tok, ok := strings.CutPrefix(r.Header.Get("Authorization"), "token ")
 	c.mu.Lock()
 	is, known := c.tokens[tok]
 	c.mu.Unlock()
 	if !ok || !known || (!is.expiry.IsZero() && c.now().After(is.expiry)) {
-		pulumiError(w, http.StatusUnauthorized, "Unauthorized: No credentials provided or are invalid.")
+		return User{}, false
+	}
+	return is.user, true
+}
+
+// unauthorized is the service's answer to a missing or rejected token.
+func unauthorized(w http.ResponseWriter) {
+	pulumiError(w, http.StatusUnauthorized, "Unauthorized: No credentials provided or are invalid.")
+}
+
+// user answers GET /api/user for a known, unexpired token.
+func (c *Cloud) user(w http.ResponseWriter, r *http.Request) {
+	u, ok := c.caller(r)
+	if !ok {
+		unauthorized(w)
 		return
 	}
-	u := is.user
 	orgs := make([]map[string]string, len(u.Organizations))
 	for i, o := range u.Organizations {
 		orgs[i] = map[string]string{"githubLogin": o, "name": o}

@@ -3,6 +3,8 @@ package authtest
 import (
 	"io"
 	"net/http"
+	"path"
+	"slices"
 	"strconv"
 	"sync"
 	"time"
@@ -10,7 +12,10 @@ import (
 
 // Fault is a misbehaviour injected into a fake for requests to one path.
 // Faults queue per path: each request takes the first one (and removes it
-// unless Repeat is set); with none queued the fake behaves.
+// unless Repeat is set); with none queued the fake behaves. A path may be a
+// [path.Match] pattern ("/api/stacks/acme/web/dev/update/*/checkpoint"), for
+// paths that hold names the test cannot know in advance; a request takes
+// the faults queued for its exact path first.
 type Fault struct {
 	// Status is the HTTP status to answer (0: behave normally after Delay).
 	Status int
@@ -52,10 +57,43 @@ func (f *faults) inject(path string, fl Fault) {
 	f.queue[path] = append(f.queue[path], fl)
 }
 
-func (f *faults) requests(path string) int {
+// requests counts the requests to path, or to every path the pattern
+// matches.
+func (f *faults) requests(pattern string) int {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	return f.counts[path]
+	n := f.counts[pattern]
+	for p, c := range f.counts {
+		if p != pattern && matches(pattern, p) {
+			n += c
+		}
+	}
+	return n
+}
+
+// queued returns the key of the faults a request to p takes: p itself, else
+// the first pattern (in lexical order, so the choice is stable) that
+// matches it.
+func (f *faults) queued(p string) string {
+	if len(f.queue[p]) > 0 {
+		return p
+	}
+	keys := make([]string, 0, len(f.queue))
+	for k, q := range f.queue {
+		if len(q) > 0 && matches(k, p) {
+			keys = append(keys, k)
+		}
+	}
+	if len(keys) == 0 {
+		return p
+	}
+	slices.Sort(keys)
+	return keys[0]
+}
+
+func matches(pattern, p string) bool {
+	ok, err := path.Match(pattern, p)
+	return ok && err == nil
 }
 
 // next counts the request and returns the fault to apply, if any.
@@ -63,13 +101,14 @@ func (f *faults) next(path string) (Fault, bool) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.counts[path]++
-	q := f.queue[path]
+	key := f.queued(path)
+	q := f.queue[key]
 	if len(q) == 0 {
 		return Fault{}, false
 	}
 	fl := q[0]
 	if !fl.Repeat {
-		f.queue[path] = q[1:]
+		f.queue[key] = q[1:]
 	}
 	return fl, true
 }
