@@ -55,7 +55,9 @@ type fakeUpdate struct {
 // preview reports whether the update changes nothing: a preview, or the
 // dry run of another kind (the preview that `pulumi up` runs first is an
 // "update" with options.dryRun set). It takes no version and no lock.
-func (u *fakeUpdate) preview() bool { return u.kind == apitype.PreviewUpdate || u.program.Options.DryRun }
+func (u *fakeUpdate) preview() bool {
+	return u.kind == apitype.PreviewUpdate || u.program.Options.DryRun
+}
 
 func (u *fakeUpdate) over() bool {
 	return u.status != apitype.StatusNotStarted && u.status != apitype.StatusRunning
