@@ -390,3 +390,42 @@ func TestCloudKilledUpdateThenCancel(t *testing.T) {
 		t.Errorf("first.txt = %q, want killed", b)
 	}
 }
+
+// TestCloudUpdateMetadata: what the step tells the CLI about the update —
+// its message, the generic CI variables — arrives in the update's metadata
+// on the service, and the CLI links the update in the console.
+func TestCloudUpdateMetadata(t *testing.T) {
+	t.Parallel()
+	b := newCloudBed(t)
+	ci := map[string]string{
+		"PULUMI_CI_SYSTEM":       "Octopus Deploy",
+		"PULUMI_CI_BUILD_ID":     "Deployments-42",
+		"PULUMI_CI_BUILD_NUMBER": "1.2.3",
+		"PULUMI_CI_BUILD_TYPE":   "deployment",
+		"PULUMI_CI_BUILD_URL":    "https://octopus.example/app#/Spaces-1/deployments/Deployments-42",
+		"PULUMI_CONSOLE_DOMAIN":  b.cloud.ConsoleDomain(),
+	}
+	r, log := b.runner(t, runner.WithEnv(ci))
+	cloudUp(t, r, log, runner.CreateStack(), runner.Message("Deploy web 1.2.3 to Production"))
+
+	ups := updatesOf(b.cloud)
+	if len(ups) != 1 {
+		t.Fatalf("%d updates recorded, want 1", len(ups))
+	}
+	u := ups[0]
+	if u.Message() != "Deploy web 1.2.3 to Production" {
+		t.Errorf("message %q", u.Message())
+	}
+	env := u.Environment()
+	for key, want := range map[string]string{
+		"ci.system": ci["PULUMI_CI_SYSTEM"], "ci.build.id": ci["PULUMI_CI_BUILD_ID"], "ci.build.number": ci["PULUMI_CI_BUILD_NUMBER"],
+		"ci.build.type": ci["PULUMI_CI_BUILD_TYPE"], "ci.build.url": ci["PULUMI_CI_BUILD_URL"],
+	} {
+		if env[key] != want {
+			t.Errorf("metadata %s = %q, want %q", key, env[key], want)
+		}
+	}
+	if link := b.cloud.UpdateURL(cloudStack, u.Version); !strings.Contains(log.String(), link) {
+		t.Errorf("the log has no link to the update (%s):\n%s", link, log)
+	}
+}

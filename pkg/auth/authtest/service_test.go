@@ -379,3 +379,30 @@ func TestServiceCapabilitiesAndFaults(t *testing.T) {
 		t.Errorf("Requests(%s) = %d, want 2", pattern, n)
 	}
 }
+
+// TestServiceExchangedToken: an organization token from the OIDC exchange
+// reaches its organization's stacks, and no other's.
+func TestServiceExchangedToken(t *testing.T) {
+	t.Parallel()
+	iss, cloud := authtest.Start(t, "acme")
+	jwt, err := iss.Mint(map[string]any{"aud": "urn:pulumi:org:acme"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var exchanged struct {
+		AccessToken string `json:"access_token"`
+	}
+	a := api{t: t, cloud: cloud}
+	a.mustOK(a.do("POST", authtest.TokenPath, "", false, map[string]string{
+		"grant_type":           "urn:ietf:params:oauth:grant-type:token-exchange",
+		"subject_token_type":   "urn:ietf:params:oauth:token-type:id_token",
+		"subject_token":        jwt,
+		"audience":             "urn:pulumi:org:acme",
+		"requested_token_type": "urn:pulumi:token-type:access_token:organization",
+	}, &exchanged), "exchange")
+	a.token = exchanged.AccessToken
+	a.createStack("acme", "web", "dev")
+	if r := a.call("POST", "/api/stacks/globex/web", apitype.CreateStackRequest{StackName: "dev"}, nil); r.status != 403 {
+		t.Errorf("a stack in another organization: %d", r.status)
+	}
+}
