@@ -39,8 +39,20 @@ func (r *Runner) Cancel(ctx context.Context, stack string) error {
 	if err := checkStack("cancel", stack); err != nil {
 		return err
 	}
-	if _, err := r.run(ctx, invocation{args: []string{"cancel", "--yes", "--stack", stack}}, nil); err != nil {
+	_, err := r.run(ctx, invocation{args: []string{"cancel", "--yes", "--stack", stack}}, nil)
+	var ee *ExitError
+	// Pulumi Cloud answers 409 when no update runs; the CLI has no exit
+	// code for it, its stderr is all there is.
+	if errors.As(err, &ee) && (strings.Contains(ee.Stderr, "already completed") || strings.Contains(ee.Stderr, "has never been updated")) {
+		return fmt.Errorf("%s: %w", stack, ErrNothingToCancel)
+	}
+	if err != nil {
 		return classify(stack, "cancel", err, failure{})
 	}
 	return nil
 }
+
+// ErrNothingToCancel is returned (wrapped) by [Runner.Cancel] when no update
+// is in progress on the stack (Pulumi Cloud says so; a self-managed backend
+// removes its lock, if any, and succeeds).
+var ErrNothingToCancel = errors.New("no update is in progress on the stack: nothing to cancel")

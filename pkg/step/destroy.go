@@ -36,8 +36,13 @@ func (s *Session) Refresh(ctx context.Context, expectNoChanges bool) (*runner.Re
 }
 
 // Cancel ends the update in progress on the stack and unlocks it (`pulumi
-// cancel`), for an update whose step was killed (see runner.KilledError).
-// Never while another step still updates the stack.
-func (s *Session) Cancel(ctx context.Context) error {
-	return s.Runner.Cancel(ctx, s.Stack)
+// cancel`), for an update whose step was killed (see runner.KilledError);
+// it reports false when there was none to cancel. Never while another step
+// still updates the stack.
+func (s *Session) Cancel(ctx context.Context) (bool, error) {
+	err := s.Runner.Cancel(ctx, s.Stack)
+	if errors.Is(err, runner.ErrNothingToCancel) {
+		return false, nil
+	}
+	return err == nil, err
 }

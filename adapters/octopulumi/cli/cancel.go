@@ -23,8 +23,12 @@ killed update was changing may be pending in the stack's state.`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			return f.run(cmd, a, func(ctx context.Context, s *step.Session) (string, error) {
-				if err := s.Cancel(ctx); err != nil {
+				cancelled, err := s.Cancel(ctx)
+				if err != nil {
 					return "", err
+				}
+				if !cancelled {
+					return fmt.Sprintf("stack %s: no update is in progress: nothing to cancel", s.Stack), nil
 				}
 				return fmt.Sprintf("stack %s: the update in progress was cancelled and the stack unlocked; run octopulumi refresh to settle operations it left pending", s.Stack), nil
 			})
