@@ -406,7 +406,7 @@ func TestCloudUpdateMetadata(t *testing.T) {
 		"PULUMI_CONSOLE_DOMAIN":  b.cloud.ConsoleDomain(),
 	}
 	r, log := b.runner(t, runner.WithEnv(ci))
-	cloudUp(t, r, log, runner.CreateStack(), runner.Message("Deploy web 1.2.3 to Production"))
+	lastResult := cloudUp(t, r, log, runner.CreateStack(), runner.Message("Deploy web 1.2.3 to Production"))
 
 	ups := updatesOf(b.cloud)
 	if len(ups) != 1 {
@@ -425,7 +425,11 @@ func TestCloudUpdateMetadata(t *testing.T) {
 			t.Errorf("metadata %s = %q, want %q", key, env[key], want)
 		}
 	}
-	if link := b.cloud.UpdateURL(cloudStack, u.Version); !strings.Contains(log.String(), link) {
+	link := b.cloud.UpdateURL(cloudStack, u.Version)
+	if !strings.Contains(log.String(), link) {
 		t.Errorf("the log has no link to the update (%s):\n%s", link, log)
+	}
+	if res := lastResult; res == nil || res.URL != link {
+		t.Errorf("Result.URL = %v, want the update's link %s", res, link)
 	}
 }

@@ -223,7 +223,7 @@ func TestReviewerDiffDropsPlanAdvice(t *testing.T) {
 		t.Fatal(err)
 	}
 	var out strings.Builder
-	f := &adviceFilter{w: &out}
+	f := &lineFilter{w: &out, keep: func(l []byte) bool { return !isPlanAdvice(l) }}
 	// Cut anywhere: the filter works on whole lines.
 	for _, part := range []string{string(raw[:7]), string(raw[7:100]), string(raw[100:])} {
 		if _, err := f.Write([]byte(part)); err != nil {
@@ -259,5 +259,20 @@ func TestFailureRedactsURNs(t *testing.T) {
 	}
 	if !strings.Contains(err, "file-[secret]") {
 		t.Errorf("the error does not name the resource: %s", err)
+	}
+}
+
+func TestPermalink(t *testing.T) {
+	t.Parallel()
+	for line, want := range map[string]string{
+		"View Live: https://app.pulumi.com/acme/web/prod/updates/7":                 "https://app.pulumi.com/acme/web/prod/updates/7",
+		"  View in Browser (Ctrl+O): https://app.pulumi.com/acme/web/prod/updates/8": "https://app.pulumi.com/acme/web/prod/updates/8",
+		"View Live: not-a-url":              "",
+		"Updating (prod):":                  "",
+		"resource says View Live: ftp://x/": "",
+	} {
+		if got := permalink([]byte(line)); got != want {
+			t.Errorf("permalink(%q) = %q, want %q", line, got, want)
+		}
 	}
 }

@@ -51,6 +51,7 @@ type output struct {
 	stdout   string
 	stderr   string // bounded tail, redacted
 	exitCode int
+	link     string // the update's Pulumi Cloud page, when the CLI printed one
 }
 
 // stderrTail bounds how much of stderr an error keeps.
@@ -111,16 +112,25 @@ func (r *Runner) run(ctx context.Context, inv invocation, onEvent func(apitype.E
 	logW := &lockedWriter{w: r.opts.log}
 	var stdout bytes.Buffer
 	var stdoutW *redact.Writer
-	// The CLI prints its plan advice on stderr (older versions on stdout).
-	var advice []*adviceFilter
-	humane := func(w io.Writer) io.Writer {
-		if inv.dropPlanAdvice {
-			a := &adviceFilter{w: w}
-			advice = append(advice, a)
-			w = a
+	// The CLI prints its plan advice on stderr (older versions on stdout),
+	// and an update's Pulumi Cloud link ("View Live: <url>") on stdout.
+	var lines []*lineFilter
+	var link string
+	// Each filter runs in its stream's copying goroutine: only stdout's
+	// notes the link.
+	humane := func(w io.Writer, stdout bool) io.Writer {
+		if inv.events {
+			f := &lineFilter{w: w, keep: func(line []byte) bool {
+				if stdout && link == "" {
+					link = permalink(line)
+				}
+				return !inv.dropPlanAdvice || !isPlanAdvice(line)
+			}}
+			lines = append(lines, f)
+			w = f
 		}
 		// Redacted first (a secret may hold control characters), then
-		// free of terminal control sequences, then without plan advice.
+		// free of terminal control sequences, then line by line.
 		return &controlWriter{w: w}
 	}
 	if inv.quiet {
@@ -132,7 +142,7 @@ func (r *Runner) run(ctx context.Context, inv invocation, onEvent func(apitype.E
 		if inv.capture {
 			human = io.MultiWriter(logW, &stdout)
 		}
-		stdoutW = r.redact.Writer(humane(human))
+		stdoutW = r.redact.Writer(humane(human, true))
 	}
 	tail := &tailBuffer{max: stderrTail}
 	var stderrLog io.Writer = logW
@@ -141,7 +151,7 @@ func (r *Runner) run(ctx context.Context, inv invocation, onEvent func(apitype.E
 		held = &heldWriter{w: logW}
 		stderrLog = held
 	}
-	stderrW := r.redact.Writer(humane(io.MultiWriter(stderrLog, tail)))
+	stderrW := r.redact.Writer(humane(io.MultiWriter(stderrLog, tail), false))
 	cmd.Stdout = stdoutW
 	if held != nil {
 		// Output on stdout means the stack was found: stop holding.
@@ -186,10 +196,10 @@ func (r *Runner) run(ctx context.Context, inv invocation, onEvent func(apitype.E
 		}
 	}
 	flushErr := errors.Join(stdoutW.Flush(), stderrW.Flush())
-	for _, a := range advice {
-		flushErr = errors.Join(flushErr, a.Flush())
+	for _, f := range lines {
+		flushErr = errors.Join(flushErr, f.Flush())
 	}
-	out := output{stdout: stdout.String(), stderr: tail.String()}
+	out := output{stdout: stdout.String(), stderr: tail.String(), link: link}
 	if cmd.ProcessState != nil {
 		out.exitCode = cmd.ProcessState.ExitCode()
 	}
@@ -368,25 +378,29 @@ func (t *tailBuffer) String() string {
 	return string(t.buf)
 }
 
-// adviceFilter passes text on line by line, dropping the CLI's advice on how
-// to apply a saved plan ("Update plan written to …", "Run `pulumi up
-// --plan=…`"): the runner applies the plan itself, from a file that is gone
-// once the step ends, and a reviewer has nothing to run.
-type adviceFilter struct {
-	w   io.Writer
-	buf []byte
+// lineFilter passes text on line by line, the lines keep says to keep;
+// keep also sees each line, to note what it says. Used to drop the CLI's
+// advice on how to apply a saved plan ("Update plan written to …", "Run
+// `pulumi up --plan=…`": the runner applies the plan itself, from a file
+// that is gone once the step ends, and a reviewer has nothing to run), and
+// to find an update's link.
+type lineFilter struct {
+	w    io.Writer
+	keep func(line []byte) bool
+	buf  []byte
 }
 
-// Write passes on the complete lines of p that are not advice, and holds a
-// partial line back until it ends.
-func (f *adviceFilter) Write(p []byte) (int, error) {
+// Write passes on the complete lines of p to keep, and holds a partial line
+// back until it ends. The filters of one process run in its two copying
+// goroutines, one filter each.
+func (f *lineFilter) Write(p []byte) (int, error) {
 	f.buf = append(f.buf, p...)
 	for {
 		i := bytes.IndexByte(f.buf, '\n')
 		if i < 0 {
 			return len(p), nil
 		}
-		if !isPlanAdvice(f.buf[:i]) {
+		if f.keep(f.buf[:i]) {
 			if _, err := f.w.Write(f.buf[:i+1]); err != nil {
 				return 0, err
 			}
@@ -396,13 +410,29 @@ func (f *adviceFilter) Write(p []byte) (int, error) {
 }
 
 // Flush passes on a last line without a line ending.
-func (f *adviceFilter) Flush() error {
+func (f *lineFilter) Flush() error {
 	defer func() { f.buf = f.buf[:0] }()
-	if len(f.buf) == 0 || isPlanAdvice(f.buf) {
+	if len(f.buf) == 0 || !f.keep(f.buf) {
 		return nil
 	}
 	_, err := f.w.Write(f.buf)
 	return err
+}
+
+// permalink is the URL of a "View Live: <url>" (or "View in Browser
+// (Ctrl+O): <url>") line, the link the CLI prints to an update's page on
+// Pulumi Cloud; "" for any other line.
+func permalink(line []byte) string {
+	t := string(bytes.TrimSpace(line))
+	for _, label := range []string{"View Live: ", "View in Browser (Ctrl+O): "} {
+		if i := strings.Index(t, label); i >= 0 {
+			url := strings.TrimSpace(t[i+len(label):])
+			if strings.HasPrefix(url, "https://") || strings.HasPrefix(url, "http://") {
+				return url
+			}
+		}
+	}
+	return ""
 }
 
 func isPlanAdvice(line []byte) bool {

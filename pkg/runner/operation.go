@@ -144,6 +144,7 @@ func (r *Runner) once(ctx context.Context, op, stack string, inv invocation, o o
 	if inv.capture {
 		res.Diff = out.stdout
 	}
+	res.URL = out.link
 	if errors.Is(err, errEventLogHeld) && c.summary {
 		// pulumi wrote every event, its summary included; only the end of
 		// the pipe was late.

@@ -38,6 +38,9 @@ type Result struct {
 	PlanFile string
 	// Succeeded is the engine's own verdict from its summary event.
 	Succeeded bool
+	// URL is the update's (or preview's) page on Pulumi Cloud, as the CLI
+	// printed it; "" on a self-managed backend.
+	URL string
 }
 
 // Summary counts resources by operation.
