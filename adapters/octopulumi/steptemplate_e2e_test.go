@@ -68,8 +68,9 @@ func scriptBody(t *testing.T) string {
 }
 
 // runTemplate runs body after a prelude that defines get_octopusvariable
-// over vars, with the octopulumi binary and the toolchain on PATH.
-func runTemplate(t *testing.T, bed *testbed.Bed, vars map[string]string, body string) run {
+// over vars, with the octopulumi binary and the toolchain on PATH, and env
+// added to the script's environment (the worker's).
+func runTemplate(t *testing.T, bed *testbed.Bed, vars map[string]string, body string, env ...string) run {
 	t.Helper()
 	var prelude strings.Builder
 	prelude.WriteString("declare -A OCTOPUS_VARIABLES=(\n")
@@ -87,10 +88,10 @@ func runTemplate(t *testing.T, bed *testbed.Bed, vars map[string]string, body st
 		t.Fatal(err)
 	}
 	cmd := exec.Command("bash", script)
-	cmd.Env = []string{
+	cmd.Env = append([]string{
 		"PATH=" + filepath.Dir(octopulumi(t)) + ":" + bed.Tools.Bin + ":/usr/bin:/bin",
 		"HOME=" + bed.Dir,
 		"PULUMI_HOME=" + bed.Home,
-	}
+	}, env...)
 	return runCmd(t, cmd)
 }
