@@ -15,16 +15,23 @@ import (
 // Preview step, a Manual Intervention that shows its output variables, and
 // an Apply step — each step in a fresh work folder (Octopus deletes them),
 // with nothing but the approved fingerprint passed between them.
+// Its rows are the runtimes' programs (see runtimes).
 func TestPreviewApproveApply(t *testing.T) {
 	t.Parallel()
+	for _, rt := range runtimes {
+		t.Run(rt.name, func(t *testing.T) {
+			t.Parallel()
+			previewApproveApply(t, rt.program)
+		})
+	}
+}
+
+func previewApproveApply(t *testing.T, program string) {
 	bed := testbed.New(t)
 	out := filepath.Join(bed.Dir, "files") // where the program writes, outside any work folder
 	workFolder := func() string {
-		dir := filepath.Join(t.TempDir(), "two-files")
-		data := testbed.ProgramData{MirrorURL: bed.Mirror.URL, ProviderVersion: bed.Tools.Provider.Version, OutDir: out}
-		if err := testbed.WriteProgram("two-files", dir, data); err != nil {
-			t.Fatal(err)
-		}
+		dir := filepath.Join(t.TempDir(), program)
+		bed.WriteProgram(t, program, dir, testbed.ProgramData{OutDir: out})
 		return dir
 	}
 	greeting := func(g string) []string {

@@ -22,7 +22,7 @@ var (
 )
 
 // octopulumi builds the real binary once per test run.
-func octopulumi(t *testing.T) string {
+func octopulumi(t testing.TB) string {
 	t.Helper()
 	buildOnce.Do(func() {
 		dir, err := os.MkdirTemp("", "octopulumi-e2e-")
@@ -55,6 +55,15 @@ func TestMain(m *testing.M) {
 		os.RemoveAll(filepath.Dir(binary))
 	}
 	os.Exit(code)
+}
+
+// runtimes are the rows of the end-to-end tables that run a program of
+// each runtime tested here: the same two files, in YAML, JavaScript and
+// TypeScript.
+var runtimes = []struct{ name, program string }{
+	{"yaml", "two-files"},
+	{"javascript", "js-files"},
+	{"typescript", "ts-files"},
 }
 
 type run struct {
@@ -112,14 +121,33 @@ func (r run) variables() map[string]octoenv.Message {
 	return out
 }
 
+// TestDeployEndToEnd: create with secret config, outputs (a secret one as
+// a sensitive variable), no secret in the log, an update with no changes,
+// a review stack's teardown. Its rows are the runtimes' programs.
 func TestDeployEndToEnd(t *testing.T) {
 	t.Parallel()
+	for _, rt := range runtimes {
+		t.Run(rt.name, func(t *testing.T) {
+			t.Parallel()
+			deployEndToEnd(t, rt.program)
+		})
+	}
+}
+
+func deployEndToEnd(t *testing.T, program string) {
 	bed := testbed.New(t)
-	dir := bed.Program(t, "two-files")
+	dir := bed.Program(t, program)
 
 	first := deploy(t, bed, dir, []string{"OCTOPULUMI_SECRET_Pulumi__Config__greeting=bonjour-secret"})
 	if first.code != 0 {
 		t.Fatalf("deploy exited %d\nstdout:\n%s\nstderr:\n%s", first.code, first.stdout, first.stderr)
+	}
+	if testbed.IsNode(program) {
+		for _, want := range []string{"octopulumi: runtime nodejs (node v", "octopulumi: dependencies: present"} {
+			if !strings.Contains(first.stdout, want) {
+				t.Errorf("the task log does not say %q:\n%s", want, first.stdout)
+			}
+		}
 	}
 	vars := first.variables()
 	checkVar := func(name, want string, sensitive bool) {
@@ -158,7 +186,7 @@ func TestDeployEndToEnd(t *testing.T) {
 	}
 
 	// The stack exists in the backend under the environment's name.
-	stack := "organization/two-files/staging"
+	stack := "organization/" + program + "/staging"
 	state := exportStack(t, bed, dir, stack)
 	if !strings.Contains(state, "localfile:index:File::second") {
 		t.Errorf("the stack %s state lacks the second file", stack)
