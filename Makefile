@@ -135,8 +135,8 @@ bench-cache: toolchain
 
 # The README's performance figures. Each benchmark runs both sides in one run
 # and reports the ratio as a metric.
-.PHONY: bench bench-octoenv bench-auth bench-runner
-bench: bench-octoenv bench-auth bench-runner
+.PHONY: bench bench-octoenv bench-auth bench-runner bench-node bench-node-first
+bench: bench-octoenv bench-auth bench-runner bench-node bench-node-first
 
 bench-octoenv:
 	go test -run '^$$' -bench BenchmarkContextFromJSON -benchmem -count 5 ./pkg/octoenv/
@@ -158,3 +158,15 @@ DIST ?= dist
 dist:
 	go run ./internal/cmd/dist -version $$(cat VERSION) -commit $$(git rev-parse HEAD) \
 	  -date $$(git log -1 --format=%ct) -pulumi $(PULUMI_VERSION) -out $(DIST)
+
+# A TypeScript deploy from a fresh work folder without node_modules on a
+# worker that deployed it before: ours (dependencies from the worker cache)
+# against Pulumi's guide script and a bare pulumi up with node_modules
+# present.
+bench-node: toolchain
+	go test -run '^$$' -bench '^BenchmarkNodeDeploy$$' -benchtime 5x -timeout 30m ./adapters/octopulumi/
+
+# The first deployment on an empty worker: npm downloads every package from
+# the npm registry, on both sides.
+bench-node-first: toolchain
+	go test -run '^$$' -bench '^BenchmarkNodeFirstDeploy$$' -benchtime 2x -timeout 30m ./adapters/octopulumi/
