@@ -92,6 +92,9 @@ func (e *STSError) Error() string {
 	if e.RoleARN != "" {
 		fmt.Fprintf(&b, " of role %s", e.RoleARN)
 	}
+	if e.Variable != "" {
+		fmt.Fprintf(&b, " for the account in %s", e.Variable)
+	}
 	if e.StatusCode != 0 {
 		fmt.Fprintf(&b, " (%d %s)", e.StatusCode, http.StatusText(e.StatusCode))
 	}

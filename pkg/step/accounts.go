@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"os"
 	"path/filepath"
 	"strings"
 
@@ -42,13 +43,13 @@ func environLookup(environ []string) accounts.Lookup {
 // named after the Octopus deployment (or runbook run) and step, so that
 // CloudTrail shows where they came from, and every secret it handles is
 // redacted and masked in Octopus.
-func newResolver(cfg Config, octx *octoenv.Context, onSecret func(string)) (*accounts.Resolver, error) {
-	run := octx.Deployment.ID
+func newResolver(cfg Config, vars *octoenv.Variables, onSecret func(string)) (*accounts.Resolver, error) {
+	run := vars.Value(octoenv.VarDeploymentID)
 	if run == "" {
-		run = octx.RunbookRunID
+		run = vars.Value(octoenv.VarRunbookRunID)
 	}
 	opts := []accounts.Option{
-		accounts.WithSessionName(accounts.SessionName("octopus", run, octx.StepName)),
+		accounts.WithSessionName(accounts.SessionName("octopus", run, vars.Value(octoenv.VarStepName))),
 		accounts.WithEnviron(environLookup(cfg.Environ)),
 		accounts.WithOnSecret(onSecret),
 	}
@@ -65,11 +66,17 @@ func useAccounts(ctx context.Context, cfg Config, s *Settings, r *runner.Runner,
 	if len(s.Accounts) == 0 {
 		return nil
 	}
-	res, err := newResolver(cfg, s.Context, onSecret)
+	res, err := newResolver(cfg, s.Context.Vars, onSecret)
 	if err != nil {
 		return fmt.Errorf("step: cloud accounts: %w", err)
 	}
-	creds, err := res.Resolve(ctx, filepath.Join(r.TempDir(), "cloud"), s.Accounts...)
+	// Key and workload identity files live in the run's private folder,
+	// removed with it.
+	dir := filepath.Join(r.TempDir(), "cloud")
+	if err := os.Mkdir(dir, 0o700); err != nil {
+		return fmt.Errorf("step: cloud accounts: %w", err)
+	}
+	creds, err := res.Resolve(ctx, dir, s.Accounts...)
 	if err != nil {
 		return fmt.Errorf("step: cloud accounts: %w", err)
 	}
@@ -93,11 +100,9 @@ func logAccounts(log io.Writer, descriptions, warnings []string) {
 // for keys). It returns a line per account saying which account is used as
 // whom, and warnings; never a secret. For a runbook that tests an account
 // before the first deploy.
+// Checking an account involves no stack: the deployment's variables need
+// not name one.
 func CheckAccounts(ctx context.Context, vars *octoenv.Variables, environ []string, opts ...accounts.Option) (descriptions, warnings []string, err error) {
-	octx, err := octoenv.NewContext(vars)
-	if err != nil {
-		return nil, nil, err
-	}
 	accts, err := accounts.Read(accountLookup(vars))
 	if err != nil {
 		return nil, nil, fmt.Errorf("step: %w", err)
@@ -105,7 +110,7 @@ func CheckAccounts(ctx context.Context, vars *octoenv.Variables, environ []strin
 	if len(accts) == 0 {
 		return nil, nil, fmt.Errorf("step: no cloud account given: set %s, %s or %s to the name of an Octopus account variable (or use the step template's account parameters)", accounts.VarAWSAccount, accounts.VarAzureAccount, accounts.VarGoogleAccount)
 	}
-	res, err := newResolver(Config{Environ: environ, Accounts: opts}, octx, func(string) {})
+	res, err := newResolver(Config{Environ: environ, Accounts: opts}, vars, func(string) {})
 	if err != nil {
 		return nil, nil, fmt.Errorf("step: cloud accounts: %w", err)
 	}

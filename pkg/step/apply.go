@@ -41,8 +41,11 @@ func (s *Session) Apply(ctx context.Context, approvedFingerprint string) (*runne
 		return pre, fmt.Errorf("step: refusing to apply to %s: %w: the approved fingerprint is %s but the stack now plans %s (%s); the program, its config or the stack changed since the preview: preview again and have the new changes approved",
 			s.Stack, ErrNotApproved, approvedFingerprint, pre.Fingerprint, counts(pre.Summary))
 	}
-	res, err := s.Runner.Up(ctx, s.Stack, runner.Plan(pre.PlanFile), runner.ExpectedChanges(pre.Summary.Changes()))
+	res, err := s.Runner.Up(ctx, s.Stack, append(s.messageOpt(), runner.Plan(pre.PlanFile), runner.ExpectedChanges(pre.Summary.Changes()))...)
 	if err != nil {
+		return res, err
+	}
+	if err := s.publishURL(ctx, OutUpdateURL, res); err != nil {
 		return res, err
 	}
 	return res, s.publishOutputs(ctx, res.Outputs)

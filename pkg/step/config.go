@@ -59,6 +59,10 @@ type Config struct {
 	// fields fall back to the Pulumi.PluginBundle and Pulumi.PluginCache
 	// variables.
 	Plugins Plugins
+	// Message is every update's message in the stack's history; empty
+	// means one that names the Octopus project, release, environment and
+	// tenant with a link to the deployment.
+	Message string
 	// Install says when to run `pulumi install` (the program's language
 	// dependencies and plugins) before the operation; default InstallAuto.
 	Install Install

@@ -15,8 +15,11 @@ func (s *Session) Deploy(ctx context.Context) (*runner.Result, error) {
 	if err := s.applyConfig(ctx); err != nil {
 		return nil, err
 	}
-	res, err := s.Runner.Up(ctx, s.Stack, runner.CreateStack())
+	res, err := s.Runner.Up(ctx, s.Stack, append(s.messageOpt(), runner.CreateStack())...)
 	if err != nil {
+		return res, err
+	}
+	if err := s.publishURL(ctx, OutUpdateURL, res); err != nil {
 		return res, err
 	}
 	if err := s.publishOutputs(ctx, res.Outputs); err != nil {

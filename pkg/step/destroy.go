@@ -13,7 +13,7 @@ import (
 // stack that does not exist has nothing to destroy: that is success, so a
 // teardown can run twice.
 func (s *Session) Destroy(ctx context.Context, remove bool) (*runner.Result, error) {
-	opts := []runner.OpOption{runner.MayBeMissing()}
+	opts := append(s.messageOpt(), runner.MayBeMissing())
 	if remove {
 		opts = append(opts, runner.RemoveStack())
 	}
@@ -22,17 +22,24 @@ func (s *Session) Destroy(ctx context.Context, remove bool) (*runner.Result, err
 		fmt.Fprintf(s.log, "octopulumi: stack %s does not exist: nothing to destroy\n", s.Stack)
 		return &runner.Result{Stack: s.Stack, Summary: runner.Summary{}, Succeeded: true}, nil
 	}
+	if err == nil {
+		err = s.publishURL(ctx, OutUpdateURL, res)
+	}
 	return res, err
 }
 
 // Refresh reads the real state of the stack's resources into its state;
 // with expectNoChanges it fails with runner.ErrNoChanges on drift.
 func (s *Session) Refresh(ctx context.Context, expectNoChanges bool) (*runner.Result, error) {
-	var opts []runner.OpOption
+	opts := s.messageOpt()
 	if expectNoChanges {
 		opts = append(opts, runner.ExpectNoChanges())
 	}
-	return s.Runner.Refresh(ctx, s.Stack, opts...)
+	res, err := s.Runner.Refresh(ctx, s.Stack, opts...)
+	if err == nil {
+		err = s.publishURL(ctx, OutUpdateURL, res)
+	}
+	return res, err
 }
 
 // Cancel ends the update in progress on the stack and unlocks it (`pulumi

@@ -71,6 +71,9 @@ func (s *Session) Preview(ctx context.Context, opts PreviewOptions) (*runner.Res
 	if perr := s.publishPreview(res, opts.ArtifactDir); perr != nil && err == nil {
 		err = perr
 	}
+	if perr := s.publishURL(ctx, OutPreviewURL, res); perr != nil && err == nil {
+		err = perr
+	}
 	return res, err
 }
 

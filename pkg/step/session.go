@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"strings"
 
 	"github.com/octopulumi/octopulumi/internal/runfolder"
 	"github.com/octopulumi/octopulumi/pkg/auth"
@@ -32,6 +33,9 @@ type Session struct {
 	logger   *slog.Logger
 	redactor *auth.Redactor
 	deps     *dependencyWork
+	// message is every update's message (Config.Message, else one naming
+	// the Octopus deployment).
+	message string
 }
 
 // Prepare reads the step's settings (every problem reported at once),
@@ -102,6 +106,7 @@ func Prepare(ctx context.Context, cfg Config) (*Session, error) {
 		logger:      cfg.Logger,
 		redactor:    cfg.Redactor,
 		deps:        deps,
+		message:     orDefault(cfg.Message, defaultMessage(settings.Context)),
 	}, nil
 }
 
@@ -157,12 +162,21 @@ func newRunner(cfg Config, s *Settings, creds *auth.Credentials) (*runner.Runner
 	if s.PulumiHome != "" {
 		opts = append(opts, runner.WithPulumiHome(s.PulumiHome))
 	}
+	env := ciEnv(s.Context)
 	if pass, ok := s.Context.Vars.Get(octoenv.VarConfigPassphrase); ok && pass != "" {
-		opts = append(opts, runner.WithEnv(map[string]string{auth.EnvConfigPassphrase: pass}))
+		env[auth.EnvConfigPassphrase] = pass
 	}
+	opts = append(opts, runner.WithEnv(env))
 	r, err := runner.New(s.Program, append(opts, cfg.Runner...)...)
 	if err != nil {
 		return nil, fmt.Errorf("step: %w", err)
 	}
 	return r, nil
+}
+
+func orDefault(s, def string) string {
+	if strings.TrimSpace(s) == "" {
+		return def
+	}
+	return s
 }
