@@ -18,8 +18,9 @@ type RestoreDependenciesOption interface {
 	configureRestoreDependencies(*depsOptions) error
 }
 
-// SaveDependenciesOption configures [SaveDependencies] and
-// [ReplenishDependencies]: [KeepSpares], [WithLogger].
+// SaveDependenciesOption configures [SaveDependencies],
+// [ReturnDependencies] and [ReplenishDependencies]: [KeepSpares],
+// [WithLogger].
 type SaveDependenciesOption interface {
 	configureSaveDependencies(*depsOptions) error
 }
@@ -55,7 +56,7 @@ type depsOptions struct {
 }
 
 func defaultDepsOptions() depsOptions {
-	return depsOptions{options: defaultOptions(), spares: 1}
+	return depsOptions{options: defaultOptions(), spares: 2}
 }
 
 // The options shared with the plugin functions apply to the embedded
@@ -160,10 +161,12 @@ func FromDependencyCache(dir string) RestoreDependenciesOption {
 	}}}
 }
 
-// KeepSpares sets how many ready copies of each entry [SaveDependencies]
-// and [ReplenishDependencies] keep (default 1): as many as deployments of
-// one program that run at the same time on a worker and should all move a
-// copy in rather than copy. 0 keeps none.
+// KeepSpares sets how many ready copies of each entry the cache keeps
+// (default 2): [ReturnDependencies] returns no more, and
+// [ReplenishDependencies] makes up to that many. As many as deployments of
+// one program that run at once on a worker lets each move a copy in
+// rather than copy; each costs the dependencies' size on disk. 0 keeps
+// none.
 func KeepSpares(n int) SaveDependenciesOption {
 	return saveDepsSetting{depsSetting{func(o *depsOptions) error {
 		if n < 0 || n > 16 {

@@ -43,13 +43,32 @@ type DependencyReport struct {
 	// Moved is true when a ready copy was moved in from the cache whole:
 	// nothing was copied.
 	Moved bool
+	// Saved is true when [SaveDependencies] filled the cache (false: the
+	// cache held the key already).
+	Saved bool
 	// Files is how many files the restored node_modules holds.
 	Files int
 	// Warnings name sources that could not be used and what was done
 	// instead (a bundle for another lockfile, a broken copy deleted, a
 	// cache on another file system).
 	Warnings []string
+
+	// loan is the node_modules the program got from the worker cache, to
+	// give back by ReturnDependencies.
+	loan *loan
 }
+
+// loan is a node_modules lent to a program by the worker cache: what it
+// held when lent, so that only an unchanged one goes back.
+type loan struct {
+	d        *Dependencies
+	cacheDir string
+	snap     snapshot
+}
+
+// Lent reports whether the program's node_modules came from, or went to,
+// the worker cache, so that [ReturnDependencies] can give it back.
+func (r *DependencyReport) Lent() bool { return r != nil && r.loan != nil }
 
 // RestoreDependencies makes the program's node_modules installed from its
 // lockfile, without installing anything, when it can:
@@ -61,8 +80,10 @@ type DependencyReport struct {
 //     cost does not grow with the dependencies), else the entry is copied;
 //     either way the program gets a node_modules of its own, so that a
 //     program that writes into it changes no other deployment's copy nor
-//     the cache. With [FromDependencyBundle] too, a bundle for the same key
-//     first fills the cache (hashed against its index), once per worker;
+//     the cache. When the deployment ends, [ReturnDependencies] gives it
+//     back as the next one's ready copy if nothing changed it. With
+//     [FromDependencyBundle] too, a bundle for the same key first fills the
+//     cache (hashed against its index), once per worker;
 //   - with [FromDependencyBundle] only, from the bundle (an archive is
 //     hashed as it is read; an extracted folder is checked by type, size and
 //     mode).
@@ -143,7 +164,11 @@ func (o depsOptions) restoreFromCache(ctx context.Context, st store, d *Dependen
 			r.Warnings = append(r.Warnings, fmt.Sprintf("a ready copy cannot be moved into the program (%v): copied instead; keep the dependencies cache on the program's file system", err))
 			break
 		}
-		if err := checkDir(ctx, key, target, rec.Files, false); err != nil {
+		snap, err := takeSnapshot(ctx, key, target, rec.Files)
+		if err != nil {
+			if cerr := ctx.Err(); cerr != nil {
+				return r, cerr
+			}
 			r.Warnings = append(r.Warnings, fmt.Sprintf("a ready copy in the cache was broken (%v): deleted", err))
 			if err := removeAside(target); err != nil {
 				return r, err
@@ -152,6 +177,7 @@ func (o depsOptions) restoreFromCache(ctx context.Context, st store, d *Dependen
 		}
 		touch(st.dir(key) + lastUsedSuffix)
 		r.Source, r.Moved, r.Files = DependenciesFromCache, true, len(rec.Files)
+		r.loan = &loan{d: d, cacheDir: o.cacheDir, snap: snap}
 		o.logger.InfoContext(ctx, "moved dependencies in", "key", key, "into", target)
 		return r, nil
 	}
@@ -179,6 +205,11 @@ func (o depsOptions) copyFromCache(ctx context.Context, st store, d *Dependencie
 	}
 	touch(st.dir(key) + lastUsedSuffix)
 	r.Source, r.Files = DependenciesFromCache, len(rec.Files)
+	snap, err := takeSnapshot(ctx, key, d.Folder(), nil)
+	if err != nil {
+		return r, err
+	}
+	r.loan = &loan{d: d, cacheDir: o.cacheDir, snap: snap}
 	return r, nil
 }
 

@@ -209,11 +209,11 @@ func TestSaveAndRestoreDependencies(t *testing.T) {
 	if r, err := RestoreDependencies(ctx, fresh, FromDependencyCache(cache)); err != nil || r.Source != "" || !strings.Contains(r.Why, "not in the dependencies cache") {
 		t.Fatalf("an empty cache: %+v, %v; want nothing restored", r, err)
 	}
-	if saved, err := SaveDependencies(ctx, first, cache); err != nil || !saved {
-		t.Fatalf("save: %v, %v", saved, err)
+	if r, err := SaveDependencies(ctx, first, cache); err != nil || !r.Saved || !r.Lent() {
+		t.Fatalf("save: %+v, %v", r, err)
 	}
-	if saved, err := SaveDependencies(ctx, first, cache); err != nil || saved {
-		t.Fatalf("save again: %v, %v; want nothing to do", saved, err)
+	if r, err := SaveDependencies(ctx, first, cache); err != nil || r.Saved {
+		t.Fatalf("save again: %+v, %v; want nothing to do", r, err)
 	}
 
 	// No ready copy yet: copied.
@@ -307,12 +307,12 @@ func TestParallelDeploymentsShareOneCache(t *testing.T) {
 			if err == nil && r.Source == "" {
 				// "Install": what npm would have put there.
 				err = os.CopyFS(d.Folder(), os.DirFS(filepath.Join(installed, "node_modules")))
-				var saved bool
+				var sr *DependencyReport
 				if err == nil {
-					saved, err = SaveDependencies(ctx, d, cache)
+					sr, err = SaveDependencies(ctx, d, cache)
 				}
 				mu.Lock()
-				if saved {
+				if sr != nil && sr.Saved {
 					saves++
 				}
 				mu.Unlock()
@@ -505,8 +505,8 @@ func TestInterruptedSaveIsNotInstalled(t *testing.T) {
 	if r, err := VerifyDependencies(ctx, cache); err != nil || len(r.Problems) != 1 || !strings.Contains(r.Problems[0].Reason, "interrupted") {
 		t.Errorf("verify: %+v, %v", r, err)
 	}
-	if saved, err := SaveDependencies(ctx, d, cache); err != nil || !saved {
-		t.Fatalf("save after an interrupted one: %v, %v", saved, err)
+	if r, err := SaveDependencies(ctx, d, cache); err != nil || !r.Saved {
+		t.Fatalf("save after an interrupted one: %+v, %v", r, err)
 	}
 	if r, err := RestoreDependencies(ctx, fresh, FromDependencyCache(cache)); err != nil || r.Source != DependenciesFromCache {
 		t.Fatalf("%+v, %v", r, err)
@@ -558,5 +558,89 @@ func TestDependencyOptionsGoOnlyWhereUsed(t *testing.T) {
 		if got != tt.to {
 			t.Errorf("%s is taken by %06b, want %06b (bits: Prune Verify Bundle Save Restore Read)", tt.name, got, tt.to)
 		}
+	}
+}
+
+// TestReturnDependencies: a node_modules lent by the cache goes back as a
+// ready copy when the deployment ends, unless the deployment changed it
+// (even in place, even keeping its size) or the cache keeps enough copies.
+func TestReturnDependencies(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	cache := t.TempDir()
+	installed := npmProgram(t, fakePkgs, true)
+	st := func() int { return len(spares(depsStoreOf(cache), readDeps(t, installed).Key)) }
+
+	// Installed and saved: lent from then on.
+	first := readDeps(t, freshCopy(t, installed))
+	must(t, os.CopyFS(first.Folder(), os.DirFS(filepath.Join(installed, "node_modules"))))
+	saved, err := SaveDependencies(ctx, first, cache)
+	must(t, err)
+	if ok, why, err := ReturnDependencies(ctx, saved); !ok || err != nil {
+		t.Fatalf("return after a save: %v, %q, %v", ok, why, err)
+	}
+	if _, err := os.Stat(first.Folder()); err == nil || st() != 1 {
+		t.Fatalf("the returned node_modules is still in the program, or not in the cache (%d ready copies)", st())
+	}
+	if ok, why, _ := ReturnDependencies(ctx, saved); ok || !strings.Contains(why, "not lent") {
+		t.Errorf("returned twice: %v, %q", ok, why)
+	}
+
+	// Moved in, then back; copied (no ready copy), then back.
+	moved := readDeps(t, freshCopy(t, installed))
+	copied := readDeps(t, freshCopy(t, installed))
+	rm, err := RestoreDependencies(ctx, moved, FromDependencyCache(cache))
+	must(t, err)
+	rc, err := RestoreDependencies(ctx, copied, FromDependencyCache(cache))
+	must(t, err)
+	if !rm.Moved || rc.Moved || !rm.Lent() || !rc.Lent() {
+		t.Fatalf("moved %+v, copied %+v", rm, rc)
+	}
+	for _, r := range []*DependencyReport{rm, rc} {
+		if ok, why, err := ReturnDependencies(ctx, r); !ok || err != nil {
+			t.Errorf("return: %v, %q, %v", ok, why, err)
+		}
+	}
+	if st() != 2 {
+		t.Errorf("%d ready copies, want 2", st())
+	}
+
+	// A third is not kept (KeepSpares, default 2) and stays in its program.
+	third := readDeps(t, freshCopy(t, installed))
+	must(t, os.CopyFS(third.Folder(), os.DirFS(filepath.Join(installed, "node_modules"))))
+	r3, err := SaveDependencies(ctx, third, cache)
+	must(t, err)
+	if ok, why, _ := ReturnDependencies(ctx, r3); ok || !strings.Contains(why, "2 ready copies") {
+		t.Errorf("a third copy: %v, %q", ok, why)
+	}
+	if ok, _, _ := ReturnDependencies(ctx, r3, KeepSpares(3)); !ok {
+		t.Error("a third copy with KeepSpares(3) was not returned")
+	}
+
+	// Changed in place, same size: kept out.
+	for _, change := range []func(dir string){
+		func(dir string) {
+			f, err := os.OpenFile(filepath.Join(dir, "left-pad", "index.js"), os.O_WRONLY, 0)
+			must(t, err)
+			_, err = f.WriteAt([]byte("X"), 0)
+			must(t, errors.Join(err, f.Close()))
+		},
+		func(dir string) { must(t, os.Chmod(filepath.Join(dir, "left-pad", "index.js"), 0o600)) },
+		func(dir string) { write(t, filepath.Join(dir, ".cache", "x"), "x", 0o644) },
+		func(dir string) { must(t, os.Remove(filepath.Join(dir, ".bin", "tool"))) },
+	} {
+		d := readDeps(t, freshCopy(t, installed))
+		r, err := RestoreDependencies(ctx, d, FromDependencyCache(cache))
+		must(t, err)
+		change(d.Folder())
+		if ok, why, err := ReturnDependencies(ctx, r, KeepSpares(9)); ok || err != nil || !strings.Contains(why, "changed it") {
+			t.Errorf("a changed node_modules: %v, %q, %v", ok, why, err)
+		}
+		if _, err := os.Stat(d.Folder()); err != nil {
+			t.Errorf("a changed node_modules left its program: %v", err)
+		}
+	}
+	if vr, err := VerifyDependencies(ctx, cache, VerifyContents()); err != nil || vr.Err() != nil {
+		t.Errorf("verify: %+v, %v", vr, err)
 	}
 }
