@@ -4,11 +4,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"os"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/octopulumi/octopulumi/pkg/cache"
@@ -137,17 +137,38 @@ func (rs *runtimeSettings) runnerOptions() []runner.Option {
 	return []runner.Option{runner.WithEnv(map[string]string{envTranspileOnly: "true"})}
 }
 
-// dependencyWork is what the step leaves running while Pulumi runs:
-// ready copies of the dependencies being made for the next deployment.
-// Session.Close waits for it.
+// dependencyWork is what the step gives back when it ends: the program's
+// node_modules, lent by the worker cache, which goes back as the next
+// deployment's ready copy if the deployment did not change it.
 type dependencyWork struct {
-	wg sync.WaitGroup
+	lent   *cache.DependencyReport
+	logger *slog.Logger
 }
 
-func (w *dependencyWork) wait() {
-	if w != nil {
-		w.wg.Wait()
+// finish returns the lent node_modules and says so in the task log. The
+// program folder is the deployment's own and Octopus deletes it; a script
+// that needs node_modules after the step installs it itself.
+func (w *dependencyWork) finish(log io.Writer) {
+	if w == nil || !w.lent.Lent() {
+		return
 	}
+	start := time.Now()
+	ok, why, err := cache.ReturnDependencies(context.Background(), w.lent, cache.WithLogger(w.logger))
+	switch {
+	case err != nil:
+		fmt.Fprintf(log, "warning: dependencies: node_modules not returned to the worker cache: %v\n", err)
+	case ok:
+		fmt.Fprintf(log, "octopulumi: dependencies: node_modules returned to the worker cache for the next deployment (%s)\n", seconds(time.Since(start)))
+	default:
+		fmt.Fprintf(log, "octopulumi: dependencies: node_modules kept in the program folder: %s\n", why)
+	}
+}
+
+func lend(cfg Config, r *cache.DependencyReport) *dependencyWork {
+	if !r.Lent() {
+		return nil
+	}
+	return &dependencyWork{lent: r, logger: cfg.Logger}
 }
 
 // prepareDependencies makes the program's dependencies present before
@@ -211,10 +232,7 @@ func prepareDependencies(ctx context.Context, cfg Config, s *Settings, rs *runti
 			how = "a ready copy moved in"
 		}
 		fmt.Fprintf(log, "octopulumi: dependencies: %s (%s, %d files, %s)\n", sourceName(rep.Source), how, rep.Files, seconds(time.Since(start)))
-		if rep.Source == cache.DependenciesFromCache {
-			return replenish(ctx, cfg, rs, d), nil
-		}
-		return nil, nil
+		return lend(cfg, rep), nil
 	}
 	if s.Install == InstallNever {
 		why := "no source given"
@@ -246,7 +264,7 @@ func restoreDependencies(ctx context.Context, rs *runtimeSettings, d *cache.Depe
 }
 
 // saveDependencies saves what pulumi install installed to the worker
-// cache, and starts making a ready copy for the next deployment.
+// cache; the program's node_modules is lent from then on.
 func saveDependencies(ctx context.Context, cfg Config, rs *runtimeSettings, d *cache.Dependencies) *dependencyWork {
 	if rs.deps.Shared == "" {
 		return nil
@@ -256,31 +274,17 @@ func saveDependencies(ctx context.Context, cfg Config, rs *runtimeSettings, d *c
 		return nil
 	}
 	start := time.Now()
-	saved, err := cache.SaveDependencies(ctx, d, rs.deps.Shared, cache.WithLogger(cfg.Logger))
+	r, err := cache.SaveDependencies(ctx, d, rs.deps.Shared, cache.WithLogger(cfg.Logger))
 	switch {
 	case errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded):
 		return nil
 	case err != nil:
 		fmt.Fprintf(cfg.Log, "warning: dependencies: not saved to the worker cache: %v\n", err)
 		return nil
-	case saved:
+	case r.Saved:
 		fmt.Fprintf(cfg.Log, "octopulumi: dependencies: saved to the worker cache %s (%s)\n", rs.deps.Shared, seconds(time.Since(start)))
 	}
-	return replenish(ctx, cfg, rs, d)
-}
-
-// replenish makes a ready copy in the background while Pulumi runs, so
-// that the next deployment moves one in instead of copying. Its failures
-// go to the library's logger: the task log belongs to Pulumi by then.
-func replenish(ctx context.Context, cfg Config, rs *runtimeSettings, d *cache.Dependencies) *dependencyWork {
-	w := &dependencyWork{}
-	logger := cfg.Logger
-	w.wg.Go(func() {
-		if _, err := cache.ReplenishDependencies(ctx, d, rs.deps.Shared, cache.WithLogger(logger)); err != nil && ctx.Err() == nil {
-			logger.WarnContext(ctx, "making a ready copy of the dependencies", slog.String("key", d.Key), slog.Any("error", err))
-		}
-	})
-	return w
+	return lend(cfg, r)
 }
 
 func sourceName(s cache.DependencySource) string {
