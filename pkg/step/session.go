@@ -129,7 +129,7 @@ func (s *Session) Close() error {
 	if s == nil || s.Runner == nil {
 		return nil
 	}
-	s.deps.wait()
+	s.deps.finish(s.log)
 	return s.Runner.Close()
 }
 
