@@ -125,10 +125,11 @@ func TestNodeCancelledDeploy(t *testing.T) {
 // TestNodeDependenciesNeverInstallTwice is a self-hosted worker's story with
 // a worker-shared dependencies cache, each deployment in a fresh work folder
 // as Octopus extracts a package (no node_modules): the first installs
-// (pulumi install) and saves; the next gets a ready copy moved in, without
-// an install; a second deployment in the same folder finds them present; a
-// program that writes into its node_modules changes no other deployment's
-// copy nor the cache; deployments at the same time all succeed.
+// (pulumi install) and saves; each gives its node_modules back when it ends,
+// and the next gets it moved in, without an install or a copy; a program
+// that writes into its node_modules keeps it (no other deployment, nor the
+// cache, sees what it wrote); deployments at the same time all succeed;
+// without the cache, an installed node_modules is used as it is.
 func TestNodeDependenciesNeverInstallTwice(t *testing.T) {
 	t.Parallel()
 	for _, rt := range nodeRuntimes {
@@ -161,23 +162,30 @@ func TestNodeDependenciesNeverInstallTwice(t *testing.T) {
 			}
 			installs := func(r run) bool { return strings.Contains(r.stdout, "Installing dependencies") }
 
+			returned := "octopulumi: dependencies: node_modules returned to the worker cache for the next deployment"
 			first := step(fresh())
 			says("first", first, "octopulumi: runtime nodejs (node v", "npm, package-lock.json",
-				"octopulumi: dependencies: installed (pulumi install", "saved to the worker cache")
+				"octopulumi: dependencies: installed (pulumi install", "saved to the worker cache", returned)
 
 			dir := fresh()
 			second := step(dir)
-			says("second", second, "octopulumi: dependencies: from the worker cache (a ready copy moved in")
+			says("second", second, "octopulumi: dependencies: from the worker cache (a ready copy moved in", returned)
 			if installs(second) {
 				t.Errorf("the second deployment installed the dependencies:\n%s", second.stdout)
 			}
-			again := step(dir)
-			says("again in the same folder", again, "octopulumi: dependencies: present")
+			if _, err := os.Lstat(filepath.Join(dir, "node_modules")); err == nil {
+				t.Error("the returned node_modules is still in the work folder")
+			}
+			says("again in the same folder", step(dir), "a ready copy moved in", returned)
+			// Without the cache, an installed node_modules is used as it is.
+			kept := bed.Program(t, rt.program)
+			says("installed", deploy(t, bed, kept, nil), "octopulumi: dependencies: present")
 
 			if rt.program == "js-files" {
 				// A careless program writes into its own node_modules.
 				scribbled := fresh()
-				step(scribbled, "OCTOPULUMI_VAR_Pulumi__Config__scribble=SCRIBBLED")
+				says("scribbled", step(scribbled, "OCTOPULUMI_VAR_Pulumi__Config__scribble=SCRIBBLED"),
+					"node_modules kept in the program folder: the deployment changed it: @pulumi/pulumi/README.md was changed")
 				readme := filepath.Join(scribbled, "node_modules", "@pulumi", "pulumi", "README.md")
 				if b, _ := os.ReadFile(readme); !bytes.HasPrefix(b, []byte("SCRIBBLED")) {
 					t.Fatalf("the program did not write into its node_modules (%s starts %.20q)", readme, b)
