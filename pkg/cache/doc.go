@@ -1,6 +1,7 @@
-// Package cache makes Pulumi provider plugins present before Pulumi runs, so
-// that a fresh Octopus worker or execution container does not download
-// hundreds of megabytes on every deployment.
+// Package cache makes Pulumi provider plugins, and a Node.js program's
+// dependencies, present before Pulumi runs, so that a fresh Octopus worker
+// or execution container does not download hundreds of megabytes, nor run
+// an npm install, on every deployment.
 //
 // It works on Pulumi's own plugin cache layout
 // ($PULUMI_HOME/plugins/<kind>-<name>-v<version>/) and follows the CLI's own
@@ -43,6 +44,29 @@
 //     finds and repairs truncated or corrupt entries; [Prune] keeps it small,
 //     by .lastused.
 //
+// # Node.js dependencies
+//
+// The same ideas keep a Node.js program's node_modules from being
+// installed twice on a worker. [ReadDependencies] finds the lockfile
+// `pulumi install` would use (npm, yarn, pnpm or bun, as Pulumi chooses)
+// and makes a key of it, of package.json's dependency fields, the platform
+// and node's major version; [Dependencies.Installed] tells from the
+// lockfile whether node_modules is installed already (npm's own record of
+// what it installed, or octopulumi's marker). [RestoreDependencies] gets it
+// from a worker-shared cache folder (its dependencies/ beside plugins/) or
+// a deterministic bundle that upstream CI makes with [BundleDependencies];
+// else the caller installs, and [SaveDependencies] fills the cache.
+//
+// Each deployment gets a node_modules of its own, never a link into the
+// cache: a program that writes into its node_modules changes nothing for
+// another deployment. The cache keeps ready copies of each entry; a restore
+// moves one into the program whole (a rename), and [ReturnDependencies]
+// moves it back when the deployment ends if nothing changed it (every
+// entry's size, modification and change time), so a worker that deploys
+// the same program again and again copies nothing. Entries follow the
+// plugin protocol above (lock, .partial, .lastused); [VerifyDependencies]
+// and [PruneDependencies] keep the folder sound and small.
+//
 // # Mirrors and air-gapped workers
 //
 // Downloads made by this package (for [Resolve] checksums and [Bundle]) go
@@ -60,13 +84,17 @@
 //
 // Each function takes options of its own type ([BundleOption],
 // [ResolveOption], [RestoreOption], [WarmOption], [VerifyOption],
-// [PruneOption], [DockerfileOption]), so that an option a function would
-// not use is a compile error rather than silently ignored. An option for one
-// function returns that function's type; an option for several returns a
-// type of its own that each of them takes ([LoggerOption], [ClientOption],
-// [DownloadOption], [PlatformOption], [ManifestOption], [ContentsOption],
-// [CopyOption]). Invalid options are reported when the function starts,
-// all at once.
+// [PruneOption], [DockerfileOption], and for dependencies
+// [ReadDependenciesOption], [RestoreDependenciesOption],
+// [SaveDependenciesOption], [BundleDependenciesOption],
+// [VerifyDependenciesOption], [PruneDependenciesOption]), so that an option
+// a function would not use is a compile error rather than silently ignored.
+// An option for one function returns that function's type; an option for
+// several returns a type of its own that each of them takes
+// ([LoggerOption], [ClientOption], [DownloadOption], [PlatformOption],
+// [ManifestOption], [ContentsOption], [CopyOption], [SizeOption],
+// [RepairOption], [ClockOption]). Invalid options are reported when the
+// function starts, all at once.
 //
 // [DefaultHome] is where plugins go when no PULUMI_HOME is given, as Pulumi
 // decides it. [Verify] with [WithManifest] tells whether a PULUMI_HOME is

@@ -67,7 +67,8 @@ func (s setting) apply(o *options) error {
 }
 
 // LoggerOption is [WithLogger], taken by every function that does I/O:
-// [Bundle], [BundleFile], [Resolve], [Restore], [Warm], [Verify], [Prune].
+// [Bundle], [BundleFile], [Resolve], [Restore], [Warm], [Verify], [Prune],
+// and the dependencies functions.
 type LoggerOption struct{ setting }
 
 func (s LoggerOption) configureBundle(o *options) error  { return s.apply(o) }
@@ -108,8 +109,8 @@ func (s ManifestOption) configureRestore(o *options) error { return s.apply(o) }
 func (s ManifestOption) configureWarm(o *options) error    { return s.apply(o) }
 func (s ManifestOption) configureVerify(o *options) error  { return s.apply(o) }
 
-// ContentsOption is [VerifyContents], taken by [Restore], [Warm] and
-// [Verify].
+// ContentsOption is [VerifyContents], taken by [Restore], [Warm], [Verify]
+// and [VerifyDependencies].
 type ContentsOption struct{ setting }
 
 func (s ContentsOption) configureRestore(o *options) error { return s.apply(o) }
