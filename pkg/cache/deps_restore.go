@@ -150,7 +150,7 @@ func (o depsOptions) restoreFromCache(ctx context.Context, st store, d *Dependen
 	}
 	rec, err := readDepsRecord(st, key)
 	if err != nil {
-		return r, fmt.Errorf("the dependencies cache entry %s: %w (octopulumi cache deps verify --repair deletes it)", key, err)
+		return o.discardBroken(ctx, st, key, fmt.Errorf("its record: %w", err), r)
 	}
 	if err := removeAside(target); err != nil {
 		return r, fmt.Errorf("remove the stale %s: %w", target, err)
@@ -184,6 +184,29 @@ func (o depsOptions) restoreFromCache(ctx context.Context, st store, d *Dependen
 	return o.copyFromCache(ctx, st, d, rec, r)
 }
 
+// discardBroken deletes an entry whose record cannot be read, under its
+// lock, so that the caller's install saves it again; the report says so.
+func (o depsOptions) discardBroken(ctx context.Context, st store, key string, why error, r *DependencyReport) (_ *DependencyReport, err error) {
+	p, err := st.lock(ctx, key)
+	if err != nil {
+		return r, err
+	}
+	defer func() { err = errors.Join(err, p.close()) }()
+	if p.installed {
+		if _, err := readDepsRecord(st, key); err == nil {
+			// Saved again meanwhile.
+			r.Why += "; the cache entry was being saved"
+			return r, nil
+		}
+		if err := removeDepsEntry(p); err != nil {
+			return r, err
+		}
+	}
+	r.Warnings = append(r.Warnings, fmt.Sprintf("the dependencies cache entry %s was broken (%v): deleted, to be saved again", key, why))
+	r.Why += "; the cache entry was broken"
+	return r, nil
+}
+
 // copyFromCache copies the entry into the program, under the entry's lock
 // so that it is not deleted meanwhile.
 func (o depsOptions) copyFromCache(ctx context.Context, st store, d *Dependencies, rec *depsIndex, r *DependencyReport) (_ *DependencyReport, err error) {
@@ -198,7 +221,12 @@ func (o depsOptions) copyFromCache(ctx context.Context, st store, d *Dependencie
 		return r, nil
 	}
 	if err := checkDir(ctx, key, st.dir(key), rec.Files, false); err != nil {
-		return r, fmt.Errorf("%w (octopulumi cache deps verify --repair deletes it)", err)
+		if !errors.Is(err, ErrIntegrity) {
+			return r, err
+		}
+		r.Warnings = append(r.Warnings, fmt.Sprintf("the dependencies cache entry was broken (%v): deleted, to be saved again", err))
+		r.Why += "; the cache entry was broken"
+		return r, removeDepsEntry(p)
 	}
 	if err := o.placeCopy(ctx, d, st.dir(key), rec.Files); err != nil {
 		return r, err

@@ -644,3 +644,40 @@ func TestReturnDependencies(t *testing.T) {
 		t.Errorf("verify: %+v, %v", vr, err)
 	}
 }
+
+// TestBrokenEntryIsDeletedAndSavedAgain: an entry whose files or record
+// are broken is not restored; it is deleted, so that the install that
+// follows saves it again.
+func TestBrokenEntryIsDeletedAndSavedAgain(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	for name, breakIt := range map[string]func(st store, key string){
+		"a truncated file": func(st store, key string) {
+			write(t, filepath.Join(st.dir(key), "left-pad", "index.js"), "", 0o644)
+		},
+		"no record": func(st store, key string) { must(t, os.Remove(st.dir(key)+recordSuffix)) },
+	} {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			cache := t.TempDir()
+			installed := npmProgram(t, fakePkgs, true)
+			d := readDeps(t, installed)
+			_, err := SaveDependencies(ctx, d, cache)
+			must(t, err)
+			st := depsStoreOf(cache)
+			breakIt(st, d.Key)
+			fresh := readDeps(t, freshCopy(t, installed))
+			r, err := RestoreDependencies(ctx, fresh, FromDependencyCache(cache))
+			if err != nil || r.Source != "" || len(r.Warnings) != 1 || !strings.Contains(r.Warnings[0], "broken") {
+				t.Fatalf("%+v, %v", r, err)
+			}
+			if ok, _ := st.installed(d.Key); ok {
+				t.Fatal("the broken entry is still installed")
+			}
+			must(t, os.CopyFS(fresh.Folder(), os.DirFS(d.Folder())))
+			if s, err := SaveDependencies(ctx, fresh, cache); err != nil || !s.Saved {
+				t.Fatalf("save again: %+v, %v", s, err)
+			}
+		})
+	}
+}
