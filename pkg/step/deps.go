@@ -59,23 +59,17 @@ type runtimeSettings struct {
 }
 
 // readRuntimeSettings merges the config's dependency sources and switches
-// with the variables' (the config wins) and reads Pulumi.yaml's
-// packagemanager option; every problem is reported at once.
-func readRuntimeSettings(cfg Config, s *Settings) (*runtimeSettings, error) {
-	vars := s.Context.Vars
-	rs := &runtimeSettings{deps: cfg.Dependencies, transpileOnly: cfg.TranspileOnly}
+// with the variables' (the config wins); manager is Pulumi.yaml's
+// packagemanager option. It returns every problem.
+func readRuntimeSettings(cfg Config, vars *octoenv.Variables, manager string) (runtimeSettings, []error) {
+	rs := runtimeSettings{deps: cfg.Dependencies, transpileOnly: cfg.TranspileOnly, manager: manager}
 	if rs.deps.Bundle == "" {
 		rs.deps.Bundle = strings.TrimSpace(vars.Value(VarDependencyBundle))
 	}
 	if rs.deps.Shared == "" {
 		rs.deps.Shared = strings.TrimSpace(vars.Value(VarDependencyCache))
 	}
-	var errs []error
-	for _, src := range []struct{ value, name string }{{rs.deps.Bundle, VarDependencyBundle}, {rs.deps.Shared, VarDependencyCache}} {
-		if expr, ok := octoenv.Unsubstituted(src.value); ok {
-			errs = append(errs, fmt.Errorf("%s is %q: Octopus could not substitute %s; for a package, the name in Octopus.Action.Package[<name>] must be one of the step's package references", src.name, src.value, expr))
-		}
-	}
+	errs := substituted(named{rs.deps.Bundle, VarDependencyBundle}, named{rs.deps.Shared, VarDependencyCache})
 	if v := strings.TrimSpace(vars.Value(VarTranspileOnly)); v != "" && !rs.transpileOnly {
 		on, err := strconv.ParseBool(v)
 		if err != nil {
@@ -83,18 +77,7 @@ func readRuntimeSettings(cfg Config, s *Settings) (*runtimeSettings, error) {
 		}
 		rs.transpileOnly = on
 	}
-	if s.Runtime == "nodejs" {
-		proj, err := readProject(s.Program)
-		if err != nil {
-			errs = append(errs, err)
-		} else {
-			rs.manager = proj.packageManager()
-		}
-	}
-	if len(errs) > 0 {
-		return nil, &SettingsError{Problems: errs}
-	}
-	return rs, nil
+	return rs, errs
 }
 
 // packageManager is Pulumi.yaml's packagemanager runtime option, if any.
@@ -178,7 +161,8 @@ func lend(cfg Config, r *cache.DependencyReport) *dependencyWork {
 // bundle, else installed (`pulumi install`, per the Install mode) and
 // saved to the worker cache. Other runtimes but YAML are installed with
 // `pulumi install` as before (Install auto or always).
-func prepareDependencies(ctx context.Context, cfg Config, s *Settings, rs *runtimeSettings, r *runner.Runner) (*dependencyWork, error) {
+func prepareDependencies(ctx context.Context, cfg Config, s *Settings, r *runner.Runner) (*dependencyWork, error) {
+	rs := &s.runtime
 	log := cfg.Log
 	install := func() error {
 		start := time.Now()

@@ -7,7 +7,13 @@
 // the backend, the Octopus context, the stack, how to log in; every problem
 // reported at once, in Octopus's terms), removes what runs that died left
 // in the temp folder (and says so in the task log), logs in ([Login]),
-// restores plugins ([Plugins]) and makes a runner for the program. Close
+// resolves the cloud accounts the providers need (pkg/accounts: AWS, Azure,
+// Google Cloud, by key or OIDC; their variables reach only the pulumi
+// process), restores plugins ([Plugins]), makes the program's language
+// dependencies present without installing them twice ([Dependencies]: a
+// node_modules that matches the lockfile, else one from the worker cache or
+// a dependencies bundle, else `pulumi install`, saved for next time) and
+// makes a runner for the program. Close
 // the session when done: that removes the run's private folder (the
 // credentials Pulumi stored, the per-run copy of the stack's config, plans).
 //

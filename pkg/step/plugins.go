@@ -48,11 +48,20 @@ func pluginSources(cfg Config, vars *octoenv.Variables) Plugins {
 	return p
 }
 
-// check reports plugin sources that Octopus could not substitute
-// (a package reference the step does not have).
+// check reports plugin sources that Octopus could not substitute (a
+// package reference the step does not have).
 func (p Plugins) check() []error {
+	return substituted(named{p.Bundle, VarPluginBundle}, named{p.Shared, VarPluginCache})
+}
+
+// named is a setting's value and the variable it comes from.
+type named struct{ value, name string }
+
+// substituted reports each setting that still holds an Octostache
+// expression: a package path whose package reference the step lacks.
+func substituted(settings ...named) []error {
 	var errs []error
-	for _, src := range []struct{ value, name string }{{p.Bundle, VarPluginBundle}, {p.Shared, VarPluginCache}} {
+	for _, src := range settings {
 		if expr, ok := octoenv.Unsubstituted(src.value); ok {
 			errs = append(errs, fmt.Errorf("%s is %q: Octopus could not substitute %s; for a package, the name in Octopus.Action.Package[<name>] must be one of the step's package references", src.name, src.value, expr))
 		}

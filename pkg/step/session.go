@@ -46,11 +46,7 @@ func Prepare(ctx context.Context, cfg Config) (*Session, error) {
 	if err != nil {
 		return nil, err
 	}
-	rt, err := readRuntimeSettings(cfg, settings)
-	if err != nil {
-		return nil, err
-	}
-	cfg.Runner = append(rt.runnerOptions(), cfg.Runner...)
+	cfg.Runner = append(settings.runtime.runnerOptions(), cfg.Runner...)
 	if cfg.Messages == nil {
 		cfg.Messages = octoenv.NewWriter(io.Discard)
 	}
@@ -90,7 +86,7 @@ func Prepare(ctx context.Context, cfg Config) (*Session, error) {
 		r.Close()
 		return nil, err
 	}
-	deps, err := prepareDependencies(ctx, cfg, settings, rt, r)
+	deps, err := prepareDependencies(ctx, cfg, settings, r)
 	if err != nil {
 		r.Close()
 		return nil, err

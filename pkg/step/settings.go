@@ -42,7 +42,10 @@ type Settings struct {
 	// PULUMI_HOME, else the default of the step's environment.
 	PulumiHome string
 
-	login loginPlan
+	login   loginPlan
+	runtime runtimeSettings
+	// packageManager is Pulumi.yaml's packagemanager runtime option.
+	packageManager string
 }
 
 // ReadSettings reads cfg and its variables into Settings. Every problem is
@@ -75,6 +78,7 @@ func ReadSettings(cfg Config) (*Settings, error) {
 	} else {
 		s.Program, s.Project, s.Runtime = proj.dir, proj.Name, proj.Runtime
 		s.StackConfigDir = filepath.Join(proj.dir, proj.StackConfigDir)
+		s.packageManager = proj.packageManager()
 	}
 	// Without Pulumi.yaml the context still reports its own problems.
 	octx, err := newContext(cfg.Vars, s.Project, s.SelfManaged)
@@ -93,6 +97,9 @@ func ReadSettings(cfg Config) (*Settings, error) {
 		if s.Accounts, err = accounts.Read(accountLookup(octx.Vars)); err != nil {
 			errs = append(errs, flatten(err)...)
 		}
+		var rerrs []error
+		s.runtime, rerrs = readRuntimeSettings(cfg, octx.Vars, s.packageManager)
+		errs = append(errs, rerrs...)
 	}
 	if s.PulumiHome, err = pulumiHome(cfg); err != nil {
 		errs = append(errs, err)
