@@ -75,6 +75,8 @@ $(BIN)/pulumi-language-nodejs: $(NODEJS_MOD)
 # it needs), into a scratch folder renamed into place, so that an
 # interrupted install is never taken for a finished one.
 $(NODE_DIR)/.installed: $(NODE_LOCK)
+	@command -v npm >/dev/null || [ "$$(id -u)" != 0 ] || ! command -v apt-get >/dev/null || \
+	  { echo "npm not found: installing Debian's nodejs and npm"; apt-get update -qq && apt-get install -y -qq nodejs npm >/dev/null; }
 	@command -v npm >/dev/null || { echo "npm not found: install Node.js 20 and npm (Debian: apt-get install nodejs npm)"; exit 1; }
 	rm -rf $(NODE_DIR).tmp && mkdir -p $(NODE_DIR).tmp
 	cp $(NODE_LOCK) $(NODE_DIR).tmp/

@@ -265,7 +265,7 @@ func TestFailureRedactsURNs(t *testing.T) {
 func TestPermalink(t *testing.T) {
 	t.Parallel()
 	for line, want := range map[string]string{
-		"View Live: https://app.pulumi.com/acme/web/prod/updates/7":                 "https://app.pulumi.com/acme/web/prod/updates/7",
+		"View Live: https://app.pulumi.com/acme/web/prod/updates/7":                  "https://app.pulumi.com/acme/web/prod/updates/7",
 		"  View in Browser (Ctrl+O): https://app.pulumi.com/acme/web/prod/updates/8": "https://app.pulumi.com/acme/web/prod/updates/8",
 		"View Live: not-a-url":              "",
 		"Updating (prod):":                  "",
