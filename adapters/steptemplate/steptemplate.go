@@ -194,6 +194,10 @@ func New() (*Template, error) {
 			param(octoenv.VarConfigPassphrase, "State passphrase", "For stacks with the passphrase secrets provider (self-managed backends).", "", "Sensitive"),
 		}, cloudParameters(), []Parameter{
 			param(step.VarPluginBundle, "Plugin bundle (optional)", "Restore provider plugins from here before Pulumi runs, e.g. #{Octopus.Action.Package[plugins].ExtractedPath}.", "", "SingleLineText"),
+			param(step.VarPluginCache, "Worker plugin cache (optional)", "A folder on a self-hosted worker that keeps one shared copy of the plugins, filled from the bundle, e.g. /var/cache/octopulumi/plugins.", "", "SingleLineText"),
+			param(step.VarDependencyBundle, "Dependencies bundle (optional)", "A JavaScript/TypeScript program's node_modules, bundled by upstream CI with octopulumi cache deps bundle, e.g. #{Octopus.Action.Package[deps].ExtractedPath}: no npm install on the worker.", "", "SingleLineText"),
+			param(step.VarDependencyCache, "Worker dependencies cache (optional)", "A folder on a self-hosted worker that keeps node_modules by lockfile, so a program's dependencies are installed once per worker, e.g. /var/cache/octopulumi/deps.", "", "SingleLineText"),
+			param(step.VarTranspileOnly, "TypeScript: transpile only", "Skip the type check of a TypeScript program (about half its start time); have upstream CI check types (tsc --noEmit).", "False", "Checkbox"),
 			param(ParamConfigVariables, "Config variables", "Octopus variables to pass on, one name per line, typically stack config: Pulumi.Config.aws:region (key aws:region), Pulumi.Config.app:db.port (a path).", "", "MultiLineText"),
 			param(ParamSecretConfigVariables, "Secret config variables", "As above, for sensitive variables: they become Pulumi secrets and never reach the script or a file.", "", "MultiLineText"),
 			param(ParamApprovedFingerprint, "Approved fingerprint (up only)", "The preview step's #{Octopus.Action[Preview].Output.Pulumi.Preview.Fingerprint}: apply only exactly what was approved.", "", "SingleLineText"),
@@ -226,7 +230,7 @@ func Script() (string, error) {
 	cloudPlain, cloudSensitive := cloudVariables()
 	exports, err := octoenv.Script{
 		Command:   []string{"octopulumi_run"},
-		Variables: slices.Concat(octoenv.KnownVariables(), []string{jwt, step.VarPluginBundle}, cloudPlain),
+		Variables: slices.Concat(octoenv.KnownVariables(), []string{jwt, step.VarPluginBundle, step.VarPluginCache, step.VarDependencyBundle, step.VarDependencyCache, step.VarTranspileOnly}, cloudPlain),
 		Sensitive: append([]string{octoenv.VarAccessToken, octoenv.VarConfigPassphrase, jwt}, cloudSensitive...),
 	}.Bash()
 	if err != nil {

@@ -269,3 +269,30 @@ func TestScriptBuildsCommandLine(t *testing.T) {
 		})
 	}
 }
+
+// TestEveryParameterReachesOctopulumi: a field of the form that the script
+// neither reads nor hands over would be silently ignored. Each parameter is
+// read by the script (get_octopusvariable) or exported under its octoenv
+// name (plain or sensitive).
+func TestEveryParameterReachesOctopulumi(t *testing.T) {
+	t.Parallel()
+	tmpl, err := steptemplate.New()
+	if err != nil {
+		t.Fatal(err)
+	}
+	body := tmpl.Properties[steptemplate.ScriptBody]
+	for _, p := range tmpl.Parameters {
+		read := strings.Contains(body, "get_octopusvariable "+p.Name+")") || strings.Contains(body, "get_octopusvariable "+p.Name+`"`) ||
+			strings.Contains(body, "get_octopusvariable '"+p.Name+"'")
+		listed := strings.Contains(body, "OCTOPULUMI_VAR_ '"+p.Name+"'") || strings.Contains(body, "OCTOPULUMI_SECRET_ '"+p.Name+"'")
+		var exported bool
+		for _, sensitive := range []bool{false, true} {
+			name := octoenv.EnvName(p.Name, sensitive)
+			// The variable itself, or an account's properties (X.OpenIdConnect.Jwt).
+			exported = exported || strings.Contains(body, name+"=") || strings.Contains(body, name+"__")
+		}
+		if !read && !listed && !exported {
+			t.Errorf("the parameter %s is on the form but the script never hands it to octopulumi", p.Name)
+		}
+	}
+}
