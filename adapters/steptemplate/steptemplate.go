@@ -200,6 +200,11 @@ func New() (*Template, error) {
 			param(step.VarTranspileOnly, "TypeScript: transpile only", "Skip the type check of a TypeScript program (about half its start time); have upstream CI check types (tsc --noEmit).", "False", "Checkbox"),
 			param(ParamConfigVariables, "Config variables", "Octopus variables to pass on, one name per line, typically stack config: Pulumi.Config.aws:region (key aws:region), Pulumi.Config.app:db.port (a path).", "", "MultiLineText"),
 			param(ParamSecretConfigVariables, "Secret config variables", "As above, for sensitive variables: they become Pulumi secrets and never reach the script or a file.", "", "MultiLineText"),
+			param(step.VarTargets, "Targets (optional)", "Update only these resource URNs (one per line) and what they depend on; pulumi stack --show-urns lists them.", "", "MultiLineText"),
+			param(step.VarReplace, "Replace (optional)", "Resource URNs to replace even if nothing about them changed, one per line.", "", "MultiLineText"),
+			param(step.VarRefresh, "Refresh first", "Refresh the stack's state from the real resources before a deploy or preview.", "False", "Checkbox"),
+			param(step.VarParallel, "Parallelism (optional)", "How many resource operations may run at once; empty: Pulumi's default.", "", "SingleLineText"),
+			param(step.VarUpdateMessage, "Update message (optional)", "The message in the stack's history; default: one naming the Octopus project, release, environment and tenant, with a link.", "", "SingleLineText"),
 			param(ParamApprovedFingerprint, "Approved fingerprint (up only)", "The preview step's #{Octopus.Action[Preview].Output.Pulumi.Preview.Fingerprint}: apply only exactly what was approved.", "", "SingleLineText"),
 		}),
 		Category: "pulumi",
@@ -229,8 +234,9 @@ func Script() (string, error) {
 	jwt := ParamAccount + ".OpenIdConnect.Jwt"
 	cloudPlain, cloudSensitive := cloudVariables()
 	exports, err := octoenv.Script{
-		Command:   []string{"octopulumi_run"},
-		Variables: slices.Concat(octoenv.KnownVariables(), []string{jwt, step.VarPluginBundle, step.VarPluginCache, step.VarDependencyBundle, step.VarDependencyCache, step.VarTranspileOnly}, cloudPlain),
+		Command: []string{"octopulumi_run"},
+		Variables: slices.Concat(octoenv.KnownVariables(), []string{jwt, step.VarPluginBundle, step.VarPluginCache, step.VarDependencyBundle, step.VarDependencyCache, step.VarTranspileOnly,
+			step.VarTargets, step.VarReplace, step.VarRefresh, step.VarParallel, step.VarUpdateMessage}, cloudPlain),
 		Sensitive: append([]string{octoenv.VarAccessToken, octoenv.VarConfigPassphrase, jwt}, cloudSensitive...),
 	}.Bash()
 	if err != nil {

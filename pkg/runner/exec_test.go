@@ -211,6 +211,9 @@ func TestEngineInvocation(t *testing.T) {
 		{"refresh", opRefresh, []OpOption{ExpectNoChanges(), RefreshFirst()},
 			[]string{"refresh", "--yes", "--skip-preview", "--stack", s, "--expect-no-changes"},
 			map[string]string{"PULUMI_DEBUG_COMMANDS": "true"}, false},
+		{"up with targets, replacements and parallelism", opUpdate, []OpOption{Targets("urn:a"), Replace("urn:b"), Parallel(4), RefreshFirst()},
+			[]string{"up", "--yes", "--skip-preview", "--stack", s, "--refresh", "--target", "urn:a", "--replace", "urn:b", "--parallel", "4"},
+			map[string]string{"PULUMI_DEBUG_COMMANDS": "true"}, false},
 		{"destroy and remove", opDestroy, []OpOption{RemoveStack(), Targets("urn:a", "urn:b")},
 			[]string{"destroy", "--yes", "--skip-preview", "--stack", s, "--remove", "--target", "urn:a", "--target", "urn:b"},
 			map[string]string{"PULUMI_DEBUG_COMMANDS": "true"}, false},
@@ -247,6 +250,8 @@ func TestEngineInvocationRejects(t *testing.T) {
 		{"plan on preview", opPreview, "s", []OpOption{Plan("p")}, "only to Up"},
 		{"save plan on up", opUpdate, "s", []OpOption{SavePlan("p")}, "only to Preview"},
 		{"unknown op", "import", "s", nil, "unknown operation"},
+		{"replace on refresh", opRefresh, "s", []OpOption{Replace("urn:a")}, "only to Up and Preview"},
+		{"negative parallelism", opUpdate, "s", []OpOption{Parallel(-1)}, "positive number"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

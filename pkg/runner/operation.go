@@ -18,6 +18,8 @@ type opOptions struct {
 	expectNoChanges bool
 	refresh         bool
 	targets         []string
+	replace         []string
+	parallel        int
 	expectedChanges int
 	message         string
 	removeStack     bool
@@ -40,6 +42,16 @@ func Plan(path string) OpOption { return func(o *opOptions) { o.plan = path } }
 // ExpectNoChanges makes a preview or update fail with [ErrNoChanges] if
 // it finds any change; use it to detect drift.
 func ExpectNoChanges() OpOption { return func(o *opOptions) { o.expectNoChanges = true } }
+
+// Replace makes an update (or preview) replace the given resource URNs even
+// when nothing about them changed (`--replace`).
+func Replace(urns ...string) OpOption {
+	return func(o *opOptions) { o.replace = append(o.replace, urns...) }
+}
+
+// Parallel bounds how many resource operations run at once (`--parallel`);
+// 0 leaves the CLI's default.
+func Parallel(n int) OpOption { return func(o *opOptions) { o.parallel = n } }
 
 // RefreshFirst refreshes the stack's state from the real resources before
 // previewing or updating.

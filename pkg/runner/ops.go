@@ -3,6 +3,7 @@ package runner
 import (
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 
 	"github.com/pulumi/pulumi/sdk/v3/go/common/tokens"
@@ -111,6 +112,18 @@ func engineInvocation(op, stack string, o opOptions) (invocation, error) {
 	}
 	for _, t := range o.targets {
 		args = append(args, "--target", t)
+	}
+	if len(o.replace) > 0 && op != opUpdate && op != opPreview {
+		return invocation{}, fmt.Errorf("runner: %s: Replace applies only to Up and Preview", op)
+	}
+	for _, u := range o.replace {
+		args = append(args, "--replace", u)
+	}
+	if o.parallel < 0 {
+		return invocation{}, fmt.Errorf("runner: %s: Parallel(%d): want a positive number, or 0 for the CLI's default", op, o.parallel)
+	}
+	if o.parallel > 0 {
+		args = append(args, "--parallel", strconv.Itoa(o.parallel))
 	}
 	if o.message != "" && op != opPreview {
 		args = append(args, "--message", o.message)

@@ -33,7 +33,9 @@ func (s *Session) Apply(ctx context.Context, approvedFingerprint string) (*runne
 		return nil, fmt.Errorf("step: a folder for the plan: %w", err)
 	}
 	defer os.RemoveAll(dir)
-	pre, err := s.Runner.Preview(ctx, s.Stack, runner.SavePlan(filepath.Join(dir, "plan.json")))
+	// Replacements and a refresh shape the plan; the apply then does
+	// exactly what the plan holds.
+	pre, err := s.Runner.Preview(ctx, s.Stack, append(s.opOptions(true), runner.SavePlan(filepath.Join(dir, "plan.json")))...)
 	if err != nil {
 		return pre, err
 	}
@@ -41,7 +43,7 @@ func (s *Session) Apply(ctx context.Context, approvedFingerprint string) (*runne
 		return pre, fmt.Errorf("step: refusing to apply to %s: %w: the approved fingerprint is %s but the stack now plans %s (%s); the program, its config or the stack changed since the preview: preview again and have the new changes approved",
 			s.Stack, ErrNotApproved, approvedFingerprint, pre.Fingerprint, counts(pre.Summary))
 	}
-	res, err := s.Runner.Up(ctx, s.Stack, append(s.messageOpt(), runner.Plan(pre.PlanFile), runner.ExpectedChanges(pre.Summary.Changes()))...)
+	res, err := s.Runner.Up(ctx, s.Stack, append(s.opOptions(false), runner.Plan(pre.PlanFile), runner.ExpectedChanges(pre.Summary.Changes()))...)
 	if err != nil {
 		return res, err
 	}

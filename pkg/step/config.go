@@ -59,6 +59,9 @@ type Config struct {
 	// fields fall back to the Pulumi.PluginBundle and Pulumi.PluginCache
 	// variables.
 	Plugins Plugins
+	// Update tunes the updates: targets, replacements, a refresh first,
+	// parallelism (else the Pulumi.Targets … variables).
+	Update UpdateOptions
 	// Message is every update's message in the stack's history; empty
 	// means one that names the Octopus project, release, environment and
 	// tenant with a link to the deployment.

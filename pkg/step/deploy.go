@@ -15,7 +15,7 @@ func (s *Session) Deploy(ctx context.Context) (*runner.Result, error) {
 	if err := s.applyConfig(ctx); err != nil {
 		return nil, err
 	}
-	res, err := s.Runner.Up(ctx, s.Stack, append(s.messageOpt(), runner.CreateStack())...)
+	res, err := s.Runner.Up(ctx, s.Stack, append(s.opOptions(true), runner.CreateStack())...)
 	if err != nil {
 		return res, err
 	}

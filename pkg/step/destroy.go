@@ -13,7 +13,7 @@ import (
 // stack that does not exist has nothing to destroy: that is success, so a
 // teardown can run twice.
 func (s *Session) Destroy(ctx context.Context, remove bool) (*runner.Result, error) {
-	opts := append(s.messageOpt(), runner.MayBeMissing())
+	opts := append(s.opOptions(false), runner.MayBeMissing())
 	if remove {
 		opts = append(opts, runner.RemoveStack())
 	}
@@ -31,7 +31,7 @@ func (s *Session) Destroy(ctx context.Context, remove bool) (*runner.Result, err
 // Refresh reads the real state of the stack's resources into its state;
 // with expectNoChanges it fails with runner.ErrNoChanges on drift.
 func (s *Session) Refresh(ctx context.Context, expectNoChanges bool) (*runner.Result, error) {
-	opts := s.messageOpt()
+	opts := s.opOptions(false)
 	if expectNoChanges {
 		opts = append(opts, runner.ExpectNoChanges())
 	}

@@ -81,14 +81,6 @@ func orUnnamed(s string) string {
 	return s
 }
 
-// message is the update message the session's operations carry.
-func (s *Session) messageOpt() []runner.OpOption {
-	if s.message == "" {
-		return nil
-	}
-	return []runner.OpOption{runner.Message(s.message)}
-}
-
 // publishURL publishes an operation's Pulumi Cloud page, when it has one,
 // as an output variable and a line in the task log.
 func (s *Session) publishURL(_ context.Context, name string, res *runner.Result) error {

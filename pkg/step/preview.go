@@ -56,7 +56,7 @@ func (s *Session) Preview(ctx context.Context, opts PreviewOptions) (*runner.Res
 	if err := s.applyConfig(ctx); err != nil {
 		return nil, err
 	}
-	ops := []runner.OpOption{runner.CreateStack()}
+	ops := append(s.opOptions(true), runner.CreateStack())
 	if opts.ExpectNoChanges {
 		ops = append(ops, runner.ExpectNoChanges())
 	}

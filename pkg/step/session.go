@@ -102,7 +102,7 @@ func Prepare(ctx context.Context, cfg Config) (*Session, error) {
 		logger:      cfg.Logger,
 		redactor:    cfg.Redactor,
 		deps:        deps,
-		message:     orDefault(cfg.Message, defaultMessage(settings.Context)),
+		message:     settings.Message,
 	}, nil
 }
 

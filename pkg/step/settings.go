@@ -35,6 +35,11 @@ type Settings struct {
 	Install Install
 	// Plugins are where plugins are restored from.
 	Plugins Plugins
+	// Update tunes the updates (targets, replacements, refresh, parallelism).
+	Update UpdateOptions
+	// Message is every update's message (Config.Message, else
+	// Pulumi.UpdateMessage, else one naming the Octopus deployment).
+	Message string
 	// Accounts are the cloud accounts whose credentials the providers get
 	// (see pkg/accounts).
 	Accounts []accounts.Account
@@ -100,6 +105,9 @@ func ReadSettings(cfg Config) (*Settings, error) {
 		var rerrs []error
 		s.runtime, rerrs = readRuntimeSettings(cfg, octx.Vars, s.packageManager)
 		errs = append(errs, rerrs...)
+		s.Update, rerrs = readUpdateOptions(cfg, octx.Vars)
+		errs = append(errs, rerrs...)
+		s.Message = orDefault(cfg.Message, orDefault(octx.Vars.Value(VarUpdateMessage), defaultMessage(octx)))
 	}
 	if s.PulumiHome, err = pulumiHome(cfg); err != nil {
 		errs = append(errs, err)

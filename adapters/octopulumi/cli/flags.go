@@ -36,6 +36,8 @@ type stepFlags struct {
 	install    string
 	deps       step.Dependencies
 	transpile  bool
+	update     step.UpdateOptions
+	message    string
 }
 
 func (f *stepFlags) register(cmd *cobra.Command, a *app) {
@@ -50,6 +52,11 @@ func (f *stepFlags) register(cmd *cobra.Command, a *app) {
 	fl.StringVar(&f.deps.Bundle, "dependency-bundle", "", "restore a Node.js program's node_modules from this dependencies bundle (archive or extracted Octopus package) when its lockfile's are not installed (or "+step.VarDependencyBundle+")")
 	fl.StringVar(&f.deps.Shared, "dependency-cache", "", "a worker-shared dependencies cache folder: filled by the first install or the bundle, then each deployment gets a copy of its own (or "+step.VarDependencyCache+")")
 	fl.BoolVar(&f.transpile, "transpile-only", false, "run a TypeScript program without checking its types, about twice as fast to start: check the types in CI (tsc --noEmit) (or "+step.VarTranspileOnly+")")
+	fl.StringArrayVar(&f.update.Targets, "target", nil, "update only this resource URN and what it depends on (repeatable; or "+step.VarTargets+", one per line)")
+	fl.StringArrayVar(&f.update.Replace, "replace", nil, "replace this resource URN even if nothing about it changed (repeatable; or "+step.VarReplace+")")
+	fl.BoolVar(&f.update.Refresh, "refresh", false, "refresh the stack's state from the real resources before a deploy or preview (or "+step.VarRefresh+")")
+	fl.IntVar(&f.update.Parallel, "parallel", 0, "how many resource operations may run at once (default: the CLI's; or "+step.VarParallel+")")
+	fl.StringVar(&f.message, "message", "", "the update's message in the stack's history (or "+step.VarUpdateMessage+"; default: one naming the Octopus project, release, environment and tenant)")
 	f.varFlags.register(cmd)
 }
 
@@ -160,5 +167,7 @@ func (f *stepFlags) prepare(ctx context.Context, a *app) (*step.Session, error) 
 		Install:       step.Install(f.install),
 		Dependencies:  f.deps,
 		TranspileOnly: f.transpile,
+		Update:        f.update,
+		Message:       f.message,
 	})
 }
