@@ -99,6 +99,7 @@ func NewCloud(opts ...CloudOption) *Cloud {
 	mux.HandleFunc("POST "+TokenPath, c.exchange)
 	mux.HandleFunc("GET "+UserPath, c.user)
 	c.routeStacks(mux)
+	c.routeESC(mux)
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		if c.console(w, r) {
 			return
