@@ -94,6 +94,7 @@ func ReadSettings(cfg Config) (*Settings, error) {
 		if err := s.checkStack(); err != nil {
 			errs = append(errs, err)
 		}
+		errs = append(errs, s.checkEnvironments()...)
 		if s.login, err = readLogin(s.Backend, octx.Vars, octx.Organization, cfg.Environ); err != nil {
 			errs = append(errs, err)
 		}
