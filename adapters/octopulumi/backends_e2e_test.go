@@ -112,9 +112,20 @@ func flowDeploy(t *testing.T, f *backendFixture) {
 	if !strings.Contains(again.stdout, "same=3") {
 		t.Errorf("the second deploy changed something:\n%s", again.stdout)
 	}
-	if f.backend.Cloud != nil {
-		if ups := f.backend.Cloud.Updates(testbed.CloudOrg + "/two-files/staging"); len(ups) != 2 {
-			t.Errorf("the fake Pulumi Cloud recorded %d updates, want 2", len(ups))
+	if cloud := f.backend.Cloud; cloud != nil {
+		// The update says where it came from, and links back to it.
+		ups := cloud.Updates(testbed.CloudOrg + "/two-files/staging")
+		if len(ups) != 2 {
+			t.Fatalf("the fake Pulumi Cloud recorded %d updates, want 2", len(ups))
+		}
+		if m := ups[0].Message(); !strings.Contains(m, "Octopus deployment of Web Shop") || !strings.Contains(m, "Staging") {
+			t.Errorf("the update's message %q does not name the Octopus deployment", m)
+		}
+		if env := ups[0].Environment(); env["ci.system"] != "Octopus Deploy" {
+			t.Errorf("the update's CI metadata: %v", env)
+		}
+		if url, want := value(vars, "Pulumi.Update.Url"), cloud.UpdateURL(testbed.CloudOrg+"/two-files/staging", ups[0].Version); url != want {
+			t.Errorf("Pulumi.Update.Url = %q, want the update's page %s", url, want)
 		}
 	}
 }

@@ -47,7 +47,9 @@ func (b *Bed) NewBackend(tb testing.TB, kind string) *Backend {
 		cloud, token := authtest.StartCloud(tb, CloudOrg)
 		return &Backend{
 			Kind: kind, URL: cloud.URL, Org: CloudOrg, Cloud: cloud,
-			Env:     []string{"OCTOPULUMI_SECRET_Pulumi__AccessToken=" + token, "OCTOPULUMI_VAR_Pulumi__Organization=" + CloudOrg},
+			Env: []string{"OCTOPULUMI_SECRET_Pulumi__AccessToken=" + token, "OCTOPULUMI_VAR_Pulumi__Organization=" + CloudOrg,
+				// The CLI links updates to the fake's console pages.
+				"PULUMI_CONSOLE_DOMAIN=" + cloud.ConsoleDomain()},
 			Secrets: []string{token},
 		}
 	case "s3":
