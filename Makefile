@@ -146,8 +146,12 @@ bench-octoenv:
 bench-auth: toolchain
 	go test -run '^$$' -bench BenchmarkLoginOIDC -benchtime 10x ./pkg/auth/
 
+# BenchmarkDeploy (file backend: runner, guide script, Automation API, bare
+# up), BenchmarkDeployCloud (the same on the fake Pulumi Cloud over
+# loopback HTTP) and BenchmarkDeployMany (300 resources and 300 outputs,
+# the runner as the step runs it against a bare up, wall and CPU time).
 bench-runner: toolchain
-	cd pkg/runner/benchcmp && go test -run '^$$' -bench Deploy -benchtime 10x
+	cd pkg/runner/benchcmp && go test -run '^$$' -bench Deploy -benchtime 10x -timeout 30m
 
 # Release packages: octopulumi for linux-amd64, linux-arm64, windows-amd64
 # and darwin-arm64, stamped with VERSION, the commit and the Pulumi CLI
