@@ -62,6 +62,9 @@ func Prepare(ctx context.Context, cfg Config) (*Session, error) {
 	}
 	cfg.Redactor.Add(settings.Context.Vars.SensitiveValues()...)
 	sweepDeadRuns(cfg)
+	if len(settings.Environments) > 0 {
+		fmt.Fprintf(cfg.Log, "octopulumi: the stack imports Pulumi ESC environments: %s (the CLI opens them on Pulumi Cloud)\n", strings.Join(settings.Environments, ", "))
+	}
 
 	creds, err := settings.login.login(ctx, cfg.Messages, cfg.Logger, cfg.Redactor, cfg.Auth)
 	if err != nil {

@@ -40,6 +40,9 @@ type Settings struct {
 	// Message is every update's message (Config.Message, else
 	// Pulumi.UpdateMessage, else one naming the Octopus deployment).
 	Message string
+	// Environments are the Pulumi ESC environments the stack's config
+	// imports; the CLI opens them on Pulumi Cloud.
+	Environments []string
 	// Accounts are the cloud accounts whose credentials the providers get
 	// (see pkg/accounts).
 	Accounts []accounts.Account

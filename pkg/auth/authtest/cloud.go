@@ -62,6 +62,8 @@ type Cloud struct {
 	exchanges int
 	// st is the stack service's state (stacks.go, updates.go).
 	st stackState
+	// escs are the ESC environments and open sessions (esc.go).
+	escs *escState
 }
 
 type trust struct {
@@ -94,7 +96,7 @@ func NewCloud(opts ...CloudOption) *Cloud {
 	for _, o := range opts {
 		o(&cfg)
 	}
-	c := &Cloud{faults: newFaults(), now: cfg.now, trusts: map[string][]trust{}, tokens: map[string]issued{}, st: newStackState()}
+	c := &Cloud{faults: newFaults(), now: cfg.now, trusts: map[string][]trust{}, tokens: map[string]issued{}, st: newStackState(), escs: newESCState()}
 	mux := http.NewServeMux()
 	mux.HandleFunc("POST "+TokenPath, c.exchange)
 	mux.HandleFunc("GET "+UserPath, c.user)

@@ -79,7 +79,22 @@
 // begin-update (the CLI creates, then starts), no journaling (StartUpdate
 // answers no journal version), no stack-outputs (outputs come from the
 // export) and no deployment-schema-version (the CLI sends version 3 states).
-// It has no ESC environments, policy packs, Deployments, stack renames,
+// # ESC
+//
+// Environments a test defines ([Cloud.AddEnvironment], [ESCSecret] for
+// secret values, imports merged in order) are opened as the CLI opens a
+// stack's `environment:` imports:
+//
+//	POST /api/esc/environments/{org}/yaml/open?duration=…           an anonymous environment importing others: {"id"}
+//	GET  /api/esc/environments/{org}/yaml/open/{id}                 its values (pulumiConfig, environmentVariables)
+//	POST /api/esc/environments/{org}/{project}/{env}/open           one environment
+//	GET  /api/esc/environments/{org}/{project}/{env}/open/{id}
+//
+// It evaluates no expressions (fn::open providers, interpolation) and takes
+// no environmentOverrides: a definition that needs them gets a 400 saying so.
+// [Cloud.EnvironmentOpens] counts the opens.
+//
+// It has no policy packs, Deployments, stack renames,
 // cloud-kept stack config, templates, registry or Copilot; no continuation
 // pages; no log lines in an update's status; and it checks no checkpoint
 // beyond its schema version. Refusals whose wording the CLI does not read

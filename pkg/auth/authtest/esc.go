@@ -6,12 +6,10 @@ import (
 	"io"
 	"maps"
 	"net/http"
-	"runtime"
 	"slices"
 	"strings"
 	"sync"
 	"time"
-	"weak"
 
 	"github.com/pulumi/pulumi/sdk/v3/go/common/apitype"
 	"github.com/pulumi/pulumi/sdk/v3/go/common/esc"
@@ -57,8 +55,7 @@ type Environment struct {
 	Values map[string]any
 }
 
-// escState is one Cloud's environments and open sessions. It lives beside
-// the Cloud rather than in it, keyed weakly so that it goes with the Cloud.
+// escState is one Cloud's environments and open sessions.
 type escState struct {
 	mu       sync.Mutex
 	envs     map[string]Environment      // by org/project/name
@@ -66,27 +63,11 @@ type escState struct {
 	opens    map[string]int              // by org/project/name
 }
 
-var (
-	escMu     sync.Mutex
-	escStates = map[weak.Pointer[Cloud]]*escState{}
-)
-
-func (c *Cloud) esc() *escState {
-	key := weak.Make(c)
-	escMu.Lock()
-	defer escMu.Unlock()
-	s, ok := escStates[key]
-	if !ok {
-		s = &escState{envs: map[string]Environment{}, sessions: map[string]*esc.Environment{}, opens: map[string]int{}}
-		escStates[key] = s
-		runtime.AddCleanup(c, func(k weak.Pointer[Cloud]) {
-			escMu.Lock()
-			delete(escStates, k)
-			escMu.Unlock()
-		}, key)
-	}
-	return s
+func newESCState() *escState {
+	return &escState{envs: map[string]Environment{}, sessions: map[string]*esc.Environment{}, opens: map[string]int{}}
 }
+
+func (c *Cloud) esc() *escState { return c.escs }
 
 // AddEnvironment defines (or replaces) the environment org/project/name.
 func (c *Cloud) AddEnvironment(org, project, name string, env Environment) {
