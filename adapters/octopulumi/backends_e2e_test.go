@@ -224,10 +224,15 @@ func flowCancel(t *testing.T, f *backendFixture) {
 }
 
 func flowLock(t *testing.T, f *backendFixture) {
-	_, out, exited := f.startDeploy(t, "6")
+	// The first deploy holds the stack for long enough whatever the load:
+	// it is cancelled once the second has been refused.
+	first, out, exited := f.startDeploy(t, "120")
 	second := f.step(t, nil, "deploy")
 	if second.code == 0 || !strings.Contains(strings.ToLower(resultMessage(second)), "locked") {
 		t.Errorf("a deploy while another runs: exit %d, %q; want one saying the stack is locked", second.code, resultMessage(second))
+	}
+	if err := first.Process.Signal(syscall.SIGINT); err != nil {
+		t.Fatal(err)
 	}
 	select {
 	case <-exited:
