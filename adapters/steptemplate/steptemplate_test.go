@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"flag"
+	"fmt"
 	"os"
 	"os/exec"
 	"strings"
@@ -16,7 +17,7 @@ import (
 
 // update rewrites the committed template instead of comparing with it: the template
 // changes with octoenv (its known variables, its Bash), and this needs no CLI build.
-var update = flag.Bool("update", false, "rewrite octopulumi.json from steptemplate.New")
+var update = flag.Bool("update", false, "rewrite the committed template from steptemplate.New")
 
 func TestCommittedTemplateIsCurrent(t *testing.T) {
 	t.Parallel()
@@ -29,23 +30,23 @@ func TestCommittedTemplateIsCurrent(t *testing.T) {
 		t.Fatal(err)
 	}
 	if *update {
-		if err := os.WriteFile("octopulumi.json", want, 0o644); err != nil {
+		if err := os.WriteFile(steptemplate.FileName, want, 0o644); err != nil {
 			t.Fatal(err)
 		}
 	}
-	got, err := os.ReadFile("octopulumi.json")
+	got, err := os.ReadFile(steptemplate.FileName)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if !bytes.Equal(got, want) {
-		t.Error("octopulumi.json is out of date: run `go test ./adapters/steptemplate -run TestCommittedTemplateIsCurrent -update` " +
-			"(or `go run ./adapters/octopulumi step-template > adapters/steptemplate/octopulumi.json`)")
+		t.Error(steptemplate.FileName + " is out of date: run `go test ./adapters/steptemplate -run TestCommittedTemplateIsCurrent -update` " +
+			"(or `go run ./adapters/octopulumi step-template > adapters/steptemplate/" + steptemplate.FileName + "`)")
 	}
 }
 
 func TestTemplateShape(t *testing.T) {
 	t.Parallel()
-	raw, err := os.ReadFile("octopulumi.json")
+	raw, err := os.ReadFile(steptemplate.FileName)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -53,7 +54,7 @@ func TestTemplateShape(t *testing.T) {
 	dec := json.NewDecoder(bytes.NewReader(raw))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&tmpl); err != nil {
-		t.Fatalf("octopulumi.json: %v", err)
+		t.Fatalf("%s: %v", steptemplate.FileName, err)
 	}
 	if tmpl.ActionType != "Octopus.Script" || tmpl.Meta.Type != "ActionTemplate" || tmpl.Properties["Octopus.Action.Script.Syntax"] != "Bash" {
 		t.Errorf("not a Bash script step template: %+v", tmpl)
@@ -75,13 +76,14 @@ func TestTemplateShape(t *testing.T) {
 			name += ".OpenIdConnect.Jwt"
 		}
 		if !strings.Contains(body, "get_octopusvariable '"+name+"'") && !strings.Contains(body, "octopulumi_export_list OCTOPULUMI_SECRET_ '"+name+"'") &&
+			!strings.Contains(body, "get_octopusvariable "+octoenv.BashQuote(octoenv.PackageVariable(name))) &&
 			!strings.Contains(body, "octopulumi_export_list OCTOPULUMI_VAR_ '"+name+"'") {
 			t.Errorf("the script never reads parameter %q", name)
 		}
 	}
 	for _, secret := range []string{octoenv.VarAccessToken, octoenv.VarConfigPassphrase} {
 		for _, p := range tmpl.Parameters {
-			if p.Name == secret && p.DisplaySettings["Octopus.ControlType"] != "Sensitive" {
+			if p.Name == steptemplate.ParameterFor(secret) && p.DisplaySettings["Octopus.ControlType"] != "Sensitive" {
 				t.Errorf("parameter %s is not Sensitive", secret)
 			}
 		}
@@ -107,7 +109,7 @@ func TestTemplateShape(t *testing.T) {
 // cloud setting, and the form shows the settings a user fills in.
 func TestTemplateCloudAccounts(t *testing.T) {
 	t.Parallel()
-	raw, err := os.ReadFile("octopulumi.json")
+	raw, err := os.ReadFile(steptemplate.FileName)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -120,8 +122,20 @@ func TestTemplateCloudAccounts(t *testing.T) {
 		params[p.Name] = p
 	}
 	body := tmpl.Properties[steptemplate.ScriptBody]
+	// source is the parameter (or its property) the script reads a variable from.
+	source := func(n string) string {
+		for param, v := range steptemplate.Variables() {
+			if n == v {
+				return param
+			}
+			if rest, ok := strings.CutPrefix(n, v+"."); ok {
+				return param + "." + rest
+			}
+		}
+		return n
+	}
 	exported := func(name string, sensitive bool) bool {
-		return strings.Contains(body, "\nexport "+octoenv.EnvName(name, sensitive)+"=\"$(get_octopusvariable "+octoenv.BashQuote(name)+")\"\n")
+		return strings.Contains(body, "\nexport "+octoenv.EnvName(name, sensitive)+"=\"$(get_octopusvariable "+octoenv.BashQuote(source(name))+")\"\n")
 	}
 	for _, c := range []struct {
 		cloud   accounts.Cloud
@@ -132,7 +146,7 @@ func TestTemplateCloudAccounts(t *testing.T) {
 		{accounts.Azure, accounts.VarAzureAccount, "AzureAccount"},
 		{accounts.Google, accounts.VarGoogleAccount, "GoogleCloudAccount"},
 	} {
-		p, ok := params[c.param]
+		p, ok := params[steptemplate.ParameterFor(c.param)]
 		if !ok {
 			t.Errorf("no %s account parameter %s", c.cloud, c.param)
 		} else if got := p.DisplaySettings["Octopus.ControlType"]; got != c.control || p.DefaultValue != "" {
@@ -156,7 +170,7 @@ func TestTemplateCloudAccounts(t *testing.T) {
 			if !exported(n, false) {
 				t.Errorf("the script does not hand over the setting %s", n)
 			}
-			p, ok := params[n]
+			p, ok := params[steptemplate.ParameterFor(n)]
 			switch {
 			case n == accounts.VarAWSRoleARN:
 				// Only for a Generic OpenID Connect account, which the AWS
@@ -173,50 +187,119 @@ func TestTemplateCloudAccounts(t *testing.T) {
 	}
 }
 
-// TestScriptBuildsCommandLine runs the script with a stand-in octopulumi
-// that records its arguments and environment.
-func TestScriptBuildsCommandLine(t *testing.T) {
-	t.Parallel()
+// scriptRun is the script's run with a stand-in octopulumi that records its
+// arguments (first line) and environment.
+type scriptRun struct {
+	args   string
+	record string
+	out    string
+	err    error
+}
+
+// runScript runs the template's script with get_octopusvariable answering
+// from vars. The stand-in octopulumi is on PATH unless it is in the
+// octopulumi package: vars may name its extracted path as "@tools", which
+// becomes the stand-in's folder, and a key "@none" leaves it out.
+func runScript(t *testing.T, vars map[string]string) scriptRun {
+	t.Helper()
 	body, err := steptemplate.Script()
 	if err != nil {
 		t.Fatal(err)
 	}
+	dir := t.TempDir()
+	record := dir + "/record"
+	fake := "#!/bin/sh\necho \"$*\" > " + record + "\nenv >> " + record + "\n"
+	bin, path := dir+"/bin", dir+"/bin:/usr/bin:/bin"
+	var prelude strings.Builder
+	prelude.WriteString("get_octopusvariable() {\n  case \"$1\" in\n")
+	none := false
+	for k, v := range vars {
+		if k == "@none" {
+			none = true
+			continue
+		}
+		if v == "@tools" {
+			bin, path, v = dir+"/tools", "/usr/bin:/bin", dir+"/tools"
+		}
+		prelude.WriteString("    " + octoenv.BashQuote(k) + ") printf '%s' " + octoenv.BashQuote(v) + " ;;\n")
+	}
+	prelude.WriteString("  esac\n}\n")
+	if err := os.MkdirAll(bin, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if !none {
+		if err := os.WriteFile(bin+"/octopulumi", []byte(fake), 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	cmd := exec.Command("bash", "-c", prelude.String()+body)
+	cmd.Env = []string{"PATH=" + path}
+	out, err := cmd.CombinedOutput()
+	r := scriptRun{out: string(out), err: err}
+	if raw, rerr := os.ReadFile(record); rerr == nil {
+		r.record = string(raw)
+		r.args, _, _ = strings.Cut(r.record, "\n")
+	}
+	return r
+}
+
+// TestScriptBuildsCommandLine runs the script with a stand-in octopulumi
+// that records its arguments and environment.
+func TestScriptBuildsCommandLine(t *testing.T) {
+	t.Parallel()
+	pkg := octoenv.PackageVariable
 	cases := []struct {
 		name     string
 		vars     map[string]string
 		wantArgs string
 		wantEnv  []string
 		notEnv   []string
+		wantPath string
 	}{{
-		name:     "deploy with a token",
-		vars:     map[string]string{"Pulumi.Program": "/w/infra", "Pulumi.AccessToken": "pul-secret", "Pulumi.ApprovedFingerprint": "v1-ignored"},
+		name:     "deploy with a token, the program folder given as a path",
+		vars:     map[string]string{"Octopulumi.Program": "/w/infra", "Octopulumi.AccessToken": "pul-secret", "Octopulumi.ApprovedFingerprint": "v1-ignored"},
 		wantArgs: "deploy --program /w/infra",
 		wantEnv:  []string{"OCTOPULUMI_SECRET_Pulumi__AccessToken=pul-secret"},
 		notEnv:   []string{"OCTOPULUMI_VAR_Pulumi__OidcAccount="},
 	}, {
+		name: "the program package, a folder in it, the bundles' packages",
+		vars: map[string]string{pkg("Octopulumi.ProgramPackage"): "/w/pkgs/infra", "Octopulumi.Program": "stacks/net",
+			pkg("Octopulumi.PluginBundlePackage"): "/w/pkgs/plugins", pkg("Octopulumi.DependencyBundlePackage"): "/w/pkgs/deps"},
+		wantArgs: "deploy --program /w/pkgs/infra/stacks/net",
+		wantEnv:  []string{"OCTOPULUMI_VAR_Pulumi__PluginBundle=/w/pkgs/plugins", "OCTOPULUMI_VAR_Pulumi__DependencyBundle=/w/pkgs/deps"},
+	}, {
+		name:     "the program package's root",
+		vars:     map[string]string{pkg("Octopulumi.ProgramPackage"): "/w/pkgs/infra", "Octopulumi.Command": "preview"},
+		wantArgs: "preview --program /w/pkgs/infra",
+	}, {
+		name:     "octopulumi from its package, first on PATH",
+		vars:     map[string]string{"Octopulumi.Program": "/w/infra", pkg("Octopulumi.OctopulumiPackage"): "@tools"},
+		wantArgs: "deploy --program /w/infra",
+		wantPath: "/tools:",
+	}, {
 		name:     "up without an approved fingerprint passes it empty, to be refused",
-		vars:     map[string]string{"Pulumi.Command": "up", "Pulumi.Program": "/w/infra"},
+		vars:     map[string]string{"Octopulumi.Command": "up", "Octopulumi.Program": "/w/infra"},
 		wantArgs: "up --program /w/infra --approved-fingerprint ",
 	}, {
 		name: "apply an approved preview with the OIDC account",
-		vars: map[string]string{"Pulumi.Command": "up", "Pulumi.Program": "/w/infra", "Pulumi.Backend": "https://api.example.com",
-			"Pulumi.ApprovedFingerprint": "v1-abc", "Pulumi.Account.OpenIdConnect.Jwt": "eyJ.jwt.sig"},
+		vars: map[string]string{"Octopulumi.Command": "up", "Octopulumi.Program": "/w/infra", "Octopulumi.Backend": "https://api.example.com",
+			"Octopulumi.ApprovedFingerprint": "v1-abc", "Octopulumi.Account.OpenIdConnect.Jwt": "eyJ.jwt.sig"},
 		wantArgs: "up --program /w/infra --backend https://api.example.com --approved-fingerprint v1-abc",
-		wantEnv:  []string{"OCTOPULUMI_VAR_Pulumi__OidcAccount=Pulumi.Account", "OCTOPULUMI_SECRET_Pulumi__Account__OpenIdConnect__Jwt=eyJ.jwt.sig"},
+		wantEnv:  []string{"OCTOPULUMI_VAR_Pulumi__OidcAccount=Octopulumi.Account", "OCTOPULUMI_SECRET_Octopulumi__Account__OpenIdConnect__Jwt=eyJ.jwt.sig"},
 	}, {
 		name: "listed config variables, plain and secret",
-		vars: map[string]string{"Pulumi.Program": "/w/infra",
-			"Pulumi.ConfigVariables": " Pulumi.Config.aws:region\r\n\nPulumi.Config.app:db.port ", "Pulumi.SecretConfigVariables": "Pulumi.Config.app:pass_word",
+		vars: map[string]string{"Octopulumi.Program": "/w/infra",
+			"Octopulumi.ConfigVariables": " Pulumi.Config.aws:region\r\n\nPulumi.Config.app:db.port ", "Octopulumi.SecretConfigVariables": "Pulumi.Config.app:pass_word",
 			"Pulumi.Config.aws:region": "eu-west-1", "Pulumi.Config.app:db.port": "5432", "Pulumi.Config.app:pass_word": "pw"},
 		wantArgs: "deploy --program /w/infra",
 		wantEnv: []string{"OCTOPULUMI_VAR_Pulumi__Config__aws_3Aregion=eu-west-1", "OCTOPULUMI_VAR_Pulumi__Config__app_3Adb__port=5432",
 			"OCTOPULUMI_SECRET_Pulumi__Config__app_3Apass_5Fword=pw"},
 	}, {
 		name: "cloud accounts: the account parameters' properties, secrets as secrets",
-		vars: map[string]string{"Pulumi.Program": "/w/infra", "Pulumi.AwsAccount": "Accounts-1", "Pulumi.AwsAccount.AccessKey": "AKIAEXAMPLE",
-			"Pulumi.AwsAccount.SecretKey": "aws-secret", "Pulumi.AwsRegion": "eu-west-1",
-			"Pulumi.AzureAccount": "Accounts-2", "Pulumi.AzureAccount.Client": "c", "Pulumi.AzureAccount.OpenIdConnect.Jwt": "eyJ.azure.secret",
-			"Pulumi.GoogleAccount": "Accounts-3", "Pulumi.GoogleAccount.JsonKey": "eyJ0eXBlIjoic2VjcmV0In0=", "Pulumi.GoogleProject": "p-123456"},
+		vars: map[string]string{"Octopulumi.Program": "/w/infra", "Octopulumi.AwsAccount": "Accounts-1", "Octopulumi.AwsAccount.AccessKey": "AKIAEXAMPLE",
+			"Octopulumi.AwsAccount.SecretKey": "aws-secret", "Octopulumi.AwsRegion": "eu-west-1",
+			"Octopulumi.AzureAccount": "Accounts-2", "Octopulumi.AzureAccount.Client": "c", "Octopulumi.AzureAccount.OpenIdConnect.Jwt": "eyJ.azure.secret",
+			"Octopulumi.GoogleAccount": "Accounts-3", "Octopulumi.GoogleAccount.JsonKey": "eyJ0eXBlIjoic2VjcmV0In0=", "Octopulumi.GoogleProject": "p-123456"},
 		wantArgs: "deploy --program /w/infra",
 		wantEnv: []string{"OCTOPULUMI_VAR_Pulumi__AwsAccount=Accounts-1", "OCTOPULUMI_VAR_Pulumi__AwsAccount__AccessKey=AKIAEXAMPLE",
 			"OCTOPULUMI_SECRET_Pulumi__AwsAccount__SecretKey=aws-secret", "OCTOPULUMI_VAR_Pulumi__AwsRegion=eu-west-1",
@@ -228,71 +311,112 @@ func TestScriptBuildsCommandLine(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			dir := t.TempDir()
-			record := dir + "/record"
-			fake := "#!/bin/sh\necho \"$*\" > " + record + "\nenv >> " + record + "\n"
-			if err := os.WriteFile(dir+"/octopulumi", []byte(fake), 0o755); err != nil {
-				t.Fatal(err)
+			r := runScript(t, tc.vars)
+			if r.err != nil {
+				t.Fatalf("script: %v\n%s", r.err, r.out)
 			}
-			var prelude strings.Builder
-			prelude.WriteString("get_octopusvariable() {\n  case \"$1\" in\n")
-			for k, v := range tc.vars {
-				prelude.WriteString("    " + octoenv.BashQuote(k) + ") printf '%s' " + octoenv.BashQuote(v) + " ;;\n")
-			}
-			prelude.WriteString("  esac\n}\n")
-			cmd := exec.Command("bash", "-c", prelude.String()+body)
-			cmd.Env = []string{"PATH=" + dir + ":/usr/bin:/bin"}
-			if out, err := cmd.CombinedOutput(); err != nil {
-				t.Fatalf("script: %v\n%s", err, out)
-			}
-			raw, err := os.ReadFile(record)
-			if err != nil {
-				t.Fatal(err)
-			}
-			lines := strings.Split(string(raw), "\n")
-			if lines[0] != tc.wantArgs {
-				t.Errorf("octopulumi %s, want octopulumi %s", lines[0], tc.wantArgs)
+			if r.args != tc.wantArgs {
+				t.Errorf("octopulumi %s, want octopulumi %s", r.args, tc.wantArgs)
 			}
 			for _, w := range tc.wantEnv {
-				if !strings.Contains(string(raw), "\n"+w+"\n") {
+				if !strings.Contains(r.record, "\n"+w+"\n") {
 					t.Errorf("the environment lacks %s", w)
 				}
 			}
 			for _, n := range tc.notEnv {
-				if strings.Contains(string(raw), "\n"+n) {
+				if strings.Contains(r.record, "\n"+n) {
 					t.Errorf("the environment has %s", n)
 				}
 			}
-			if strings.Contains(body, "pul-secret") || strings.Contains(body, "aws-secret") || strings.Contains(lines[0], "secret") {
-				t.Error("a secret reached the script body or the command line")
+			if tc.wantPath != "" && !strings.Contains(r.record, tc.wantPath) {
+				t.Errorf("PATH does not start with the octopulumi package's folder:\n%s", r.record)
+			}
+			if strings.Contains(r.args, "secret") {
+				t.Error("a secret reached the command line")
 			}
 		})
 	}
 }
 
+// TestScriptFailsClearly: a wrong form fails the step with fail_step and a
+// message that says what to do, before octopulumi runs.
+func TestScriptFailsClearly(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name string
+		vars map[string]string
+		want string
+	}{
+		{"octopulumi on neither PATH nor a package", map[string]string{"@none": "", "Octopulumi.Program": "/w/infra", octoenv.PackageVariable(steptemplate.ParamOctopulumiPackage): "/nowhere"},
+			"octopulumi was not found in the octopulumi package (Octopulumi.OctopulumiPackage, extracted to /nowhere)"},
+		{"no program", map[string]string{}, "No Pulumi program: choose the Pulumi program package (Octopulumi.ProgramPackage)"},
+		{"an unknown command", map[string]string{"Octopulumi.Command": "up --yes", "Octopulumi.Program": "/w"}, "Octopulumi.Command is 'up --yes'"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			r := runScript(t, tc.vars)
+			if r.err == nil || !strings.Contains(r.out, tc.want) || r.record != "" {
+				t.Errorf("err %v, output %q, octopulumi ran: %v; want a failure saying %q", r.err, r.out, r.record != "", tc.want)
+			}
+		})
+	}
+	// Without the package, the message says where octopulumi may come from.
+	body, err := steptemplate.Script()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command("bash", "-c", "get_octopusvariable() { [ \"$1\" = Octopulumi.Program ] && printf /w; true; }\n"+body)
+	cmd.Env = []string{"PATH=/nonexistent"}
+	out, err := cmd.CombinedOutput()
+	if err == nil || !strings.Contains(string(out), "octopulumi was not found: choose the octopulumi package (Octopulumi.OctopulumiPackage), or install octopulumi on the worker's PATH") {
+		t.Errorf("without octopulumi: %v, %s", err, out)
+	}
+}
+
 // TestEveryParameterReachesOctopulumi: a field of the form that the script
-// neither reads nor hands over would be silently ignored. Each parameter is
-// read by the script (get_octopusvariable) or exported under its octoenv
-// name (plain or sensitive).
+// neither reads nor hands over would be silently ignored. Each parameter
+// (a package parameter: its extracted path; an account parameter: its
+// token) gets a value of its own, and that value must reach octopulumi: on
+// its command line, in its environment, or on its PATH.
 func TestEveryParameterReachesOctopulumi(t *testing.T) {
 	t.Parallel()
 	tmpl, err := steptemplate.New()
 	if err != nil {
 		t.Fatal(err)
 	}
-	body := tmpl.Properties[steptemplate.ScriptBody]
-	for _, p := range tmpl.Parameters {
-		read := strings.Contains(body, "get_octopusvariable "+p.Name+")") || strings.Contains(body, "get_octopusvariable "+p.Name+`"`) ||
-			strings.Contains(body, "get_octopusvariable '"+p.Name+"'")
-		listed := strings.Contains(body, "OCTOPULUMI_VAR_ '"+p.Name+"'") || strings.Contains(body, "OCTOPULUMI_SECRET_ '"+p.Name+"'")
-		var exported bool
-		for _, sensitive := range []bool{false, true} {
-			name := octoenv.EnvName(p.Name, sensitive)
-			// The variable itself, or an account's properties (X.OpenIdConnect.Jwt).
-			exported = exported || strings.Contains(body, name+"=") || strings.Contains(body, name+"__")
+	vars := map[string]string{}
+	want := map[string]string{}
+	for i, p := range tmpl.Parameters {
+		v := fmt.Sprintf("v%02dx", i)
+		switch p.DisplaySettings["Octopus.ControlType"] {
+		case "Select":
+			v = "up" // only the options are accepted; up takes the approved fingerprint
+			vars[p.Name] = v
+		case "Package":
+			v = "/pkg/" + v
+			vars[octoenv.PackageVariable(p.Name)] = v
+		case "GenericOidcAccount":
+			vars[p.Name+".OpenIdConnect.Jwt"] = v
+		default:
+			vars[p.Name] = v
 		}
-		if !read && !listed && !exported {
-			t.Errorf("the parameter %s is on the form but the script never hands it to octopulumi", p.Name)
+		want[p.Name] = v
+	}
+	vars[steptemplate.ParamProgram] = "/abs/" + vars[steptemplate.ParamProgram] // an absolute program folder wins over the package
+	want[steptemplate.ParamProgram] = vars[steptemplate.ParamProgram]
+	vars[octoenv.PackageVariable(steptemplate.ParamProgramPackage)] = ""
+	delete(want, steptemplate.ParamProgramPackage) // checked below, alone
+	r := runScript(t, vars)
+	if r.err != nil {
+		t.Fatalf("script: %v\n%s", r.err, r.out)
+	}
+	for name, v := range want {
+		if !strings.Contains(r.record, v) {
+			t.Errorf("the parameter %s is on the form but its value never reaches octopulumi", name)
 		}
+	}
+	r = runScript(t, map[string]string{octoenv.PackageVariable(steptemplate.ParamProgramPackage): "/pkg/program"})
+	if r.err != nil || !strings.Contains(r.args, "/pkg/program") {
+		t.Errorf("the program package's path does not reach octopulumi: %q, %v", r.args, r.err)
 	}
 }

@@ -22,6 +22,11 @@ type Script struct {
 	// OCTOPULUMI_SECRET_*; PowerShell lists them in OCTOPULUMI_SENSITIVE_VARIABLES. The
 	// always-sensitive names need not be listed.
 	Sensitive []string
+	// Sources maps a variable name to the Octopus variable Bash reads its value from, when
+	// they differ: a step template's own parameter (e.g. MyTemplate.Stack for
+	// Pulumi.Stack), or a package's Octopus.Action.Package[<ref>].ExtractedPath. The
+	// command sees the name; the source is only read. PowerShell ignores it.
+	Sources map[string]string
 }
 
 func (s Script) check() error {
@@ -34,6 +39,11 @@ func (s Script) check() error {
 		}
 		if strings.ContainsAny(n, "\x00\r\n") {
 			return fmt.Errorf("octoenv: script: variable name %q contains a NUL or line break", n)
+		}
+	}
+	for n, src := range s.Sources {
+		if strings.TrimSpace(src) == "" || strings.ContainsAny(n+src, "\x00\r\n") {
+			return fmt.Errorf("octoenv: script: the source of %q is empty or contains a NUL or line break", n)
 		}
 	}
 	for _, a := range append(append([]string(nil), s.Command...), s.StdinJSONArgs...) {
@@ -75,7 +85,11 @@ func (s Script) Bash() (string, error) {
 			continue
 		}
 		seen[foldName(n)] = true
-		fmt.Fprintf(&b, "export %s=\"$(get_octopusvariable %s)\"\n", EnvName(n, s.sensitive(n)), BashQuote(n))
+		src := n
+		if v, ok := s.Sources[n]; ok {
+			src = v
+		}
+		fmt.Fprintf(&b, "export %s=\"$(get_octopusvariable %s)\"\n", EnvName(n, s.sensitive(n)), BashQuote(src))
 	}
 	for i, a := range s.Command {
 		if i > 0 {
