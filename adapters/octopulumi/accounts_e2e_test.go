@@ -1158,8 +1158,9 @@ func TestAccountsCheckCommand(t *testing.T) {
 
 // TestAccountsStepTemplate deploys through the step template's script, as
 // Calamari runs it, with the template's account parameters: Octopus gives
-// the script an account parameter's properties (Pulumi.AwsAccount.AccessKey,
-// …) and the script hands them to octopulumi.
+// the script an account parameter's properties (Octopulumi.AwsAccount.AccessKey,
+// …) and the script hands them to octopulumi as the properties of the
+// account variable it reads (Pulumi.AwsAccount.AccessKey, …).
 func TestAccountsStepTemplate(t *testing.T) {
 	t.Parallel()
 	cases := []struct {
@@ -1169,8 +1170,8 @@ func TestAccountsStepTemplate(t *testing.T) {
 		"AWS keys", func(t *testing.T, w *cloudWorld) accountCase {
 			secret := w.sts.AddUser(awsUserARN, awsAccessKeyID)
 			return accountCase{
-				vars: map[string]string{"Pulumi.AwsAccount": "Accounts-1", "Pulumi.AwsAccount.AccessKey": awsAccessKeyID, "Pulumi.AwsAccount.SecretKey": secret,
-					"Pulumi.AwsRegion": "eu-west-1"},
+				vars: map[string]string{"Octopulumi.AwsAccount": "Accounts-1", "Octopulumi.AwsAccount.AccessKey": awsAccessKeyID, "Octopulumi.AwsAccount.SecretKey": secret,
+					"Octopulumi.AwsRegion": "eu-west-1"},
 				secrets: []string{secret},
 				clouds:  []accounts.Cloud{accounts.AWS},
 				log:     []string{`AWS: the AWS account variable "Pulumi.AwsAccount", access keys, region eu-west-1`},
@@ -1183,8 +1184,8 @@ func TestAccountsStepTemplate(t *testing.T) {
 		"AWS OIDC", func(t *testing.T, w *cloudWorld) accountCase {
 			jwt := w.mint(t, accounts.AWSAudience)
 			return accountCase{
-				vars: map[string]string{"Pulumi.AwsAccount": "Accounts-2", "Pulumi.AwsAccount.RoleArn": accountstest.DefaultRoleARN,
-					"Pulumi.AwsAccount.SessionDuration": "3600", "Pulumi.AwsAccount.OpenIdConnect.Jwt": jwt},
+				vars: map[string]string{"Octopulumi.AwsAccount": "Accounts-2", "Octopulumi.AwsAccount.RoleArn": accountstest.DefaultRoleARN,
+					"Octopulumi.AwsAccount.SessionDuration": "3600", "Octopulumi.AwsAccount.OpenIdConnect.Jwt": jwt},
 				secrets: []string{jwt},
 				clouds:  []accounts.Cloud{accounts.AWS},
 				log:     []string{"OpenID Connect as role " + accountstest.DefaultRoleARN},
@@ -1200,9 +1201,9 @@ func TestAccountsStepTemplate(t *testing.T) {
 		"Azure OIDC", func(t *testing.T, w *cloudWorld) accountCase {
 			jwt := w.mint(t, "api://AzureADTokenExchange", authtest.Lifetime(2*time.Hour))
 			return accountCase{
-				vars: map[string]string{"Pulumi.AzureAccount": "Accounts-3", "Pulumi.AzureAccount.Client": azureClient, "Pulumi.AzureAccount.TenantId": azureTenant,
-					"Pulumi.AzureAccount.SubscriptionNumber": azureSubscription, "Pulumi.AzureAccount.AzureEnvironment": "AzureCloud",
-					"Pulumi.AzureAccount.OpenIdConnect.Jwt": jwt, "Pulumi.AzureAccount.Audience": "api://AzureADTokenExchange"},
+				vars: map[string]string{"Octopulumi.AzureAccount": "Accounts-3", "Octopulumi.AzureAccount.Client": azureClient, "Octopulumi.AzureAccount.TenantId": azureTenant,
+					"Octopulumi.AzureAccount.SubscriptionNumber": azureSubscription, "Octopulumi.AzureAccount.AzureEnvironment": "AzureCloud",
+					"Octopulumi.AzureAccount.OpenIdConnect.Jwt": jwt, "Octopulumi.AzureAccount.Audience": "api://AzureADTokenExchange"},
 				secrets: []string{jwt},
 				clouds:  []accounts.Cloud{accounts.Azure},
 				log:     []string{"OpenID Connect as client " + azureClient},
@@ -1219,14 +1220,14 @@ func TestAccountsStepTemplate(t *testing.T) {
 			w := newCloudWorld(t)
 			c := tc.make(t, w)
 			vars := map[string]string{
-				"Octopus.Project.Name":       "Web Shop",
-				"Octopus.Environment.Name":   "Staging",
-				"Octopus.Deployment.Id":      "Deployments-42",
-				"Pulumi.Program":             w.dir,
-				"Pulumi.Backend":             w.bed.Backend,
-				"Pulumi.ConfigPassphrase":    testbed.Passphrase,
-				"Pulumi.ConfigVariables":     "Pulumi.Config.delaySeconds",
-				"Pulumi.Config.delaySeconds": "0",
+				"Octopus.Project.Name":        "Web Shop",
+				"Octopus.Environment.Name":    "Staging",
+				"Octopus.Deployment.Id":       "Deployments-42",
+				"Octopulumi.Program":          w.dir,
+				"Octopulumi.Backend":          w.bed.Backend,
+				"Octopulumi.ConfigPassphrase": testbed.Passphrase,
+				"Octopulumi.ConfigVariables":  "Pulumi.Config.delaySeconds",
+				"Pulumi.Config.delaySeconds":  "0",
 			}
 			for k, v := range c.vars {
 				vars[k] = v
