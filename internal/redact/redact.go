@@ -65,6 +65,7 @@ type Redactor struct {
 // readers never lock.
 type redactState struct {
 	patterns [][]byte // longest first
+	strs     []string // the same, as strings
 	maxLen   int
 }
 
@@ -140,7 +141,10 @@ func compilePatterns(secrets []string) *redactState {
 		}
 	}
 	slices.SortFunc(pats, func(a, b []byte) int { return len(b) - len(a) })
-	st := &redactState{patterns: pats}
+	st := &redactState{patterns: pats, strs: make([]string, len(pats))}
+	for i, p := range pats {
+		st.strs[i] = string(p)
+	}
 	if len(pats) > 0 {
 		st.maxLen = len(pats[0])
 	}
@@ -190,10 +194,22 @@ func (r *Redactor) load() *redactState {
 // String returns s with every known secret replaced by [Placeholder].
 func (r *Redactor) String(s string) string {
 	st := r.load()
-	if st == nil || len(st.patterns) == 0 {
+	if st == nil || !st.containsAny(s) {
 		return s
 	}
-	return string(st.redact([]byte(s), len(s)))
+	b := []byte(s)
+	return string(st.redact(b, len(b), st.matches(b)))
+}
+
+// containsAny reports whether s holds any pattern; most text holds none,
+// and then needs no copy.
+func (st *redactState) containsAny(s string) bool {
+	for _, p := range st.strs {
+		if strings.Contains(s, p) {
+			return true
+		}
+	}
+	return false
 }
 
 // Bytes returns a copy of b with every known secret replaced by
@@ -203,7 +219,7 @@ func (r *Redactor) Bytes(b []byte) []byte {
 	if st == nil || len(st.patterns) == 0 {
 		return bytes.Clone(b)
 	}
-	return st.redact(b, len(b))
+	return st.redact(b, len(b), st.matches(b))
 }
 
 // Error returns err with its message redacted, or err itself when the
@@ -261,12 +277,12 @@ func (st *redactState) matches(b []byte) []interval {
 	return merged
 }
 
-// redact returns b[:n] redacted, given that the matches of b that start
-// before n end at or before n.
-func (st *redactState) redact(b []byte, n int) []byte {
+// redact returns b[:n] redacted, given ivs, the matches of b, of which
+// those that start before n end at or before n.
+func (st *redactState) redact(b []byte, n int, ivs []interval) []byte {
 	out := make([]byte, 0, n)
 	pos := 0
-	for _, iv := range st.matches(b) {
+	for _, iv := range ivs {
 		if iv.start >= n {
 			break
 		}
@@ -348,7 +364,8 @@ func (rw *Writer) Write(p []byte) (int, error) {
 	}
 	rw.pending = append(rw.pending, p...)
 	cut := len(rw.pending) - st.heldBack(rw.pending)
-	for _, iv := range st.matches(rw.pending) {
+	ivs := st.matches(rw.pending)
+	for _, iv := range ivs {
 		if iv.start < cut && iv.end > cut {
 			cut = iv.end
 		}
@@ -356,9 +373,14 @@ func (rw *Writer) Write(p []byte) (int, error) {
 	if cut <= 0 {
 		return len(p), nil
 	}
-	out := st.redact(rw.pending, cut)
+	out := rw.pending[:cut]
+	if len(ivs) > 0 {
+		out = st.redact(rw.pending, cut, ivs)
+	}
+	// Written before pending moves on: the writer does not keep out.
+	_, err := rw.w.Write(out)
 	rw.pending = append(rw.pending[:0], rw.pending[cut:]...)
-	if _, err := rw.w.Write(out); err != nil {
+	if err != nil {
 		return 0, err
 	}
 	return len(p), nil

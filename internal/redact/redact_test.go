@@ -285,3 +285,19 @@ func TestURL(t *testing.T) {
 		}
 	}
 }
+
+// BenchmarkRedactString redacts a line that holds no secret, with the
+// secrets a deploy step usually has (a stack output published as an
+// Octopus variable is checked this way).
+func BenchmarkRedactString(b *testing.B) {
+	r := New("correct-horse-battery-staple", "pul-0123456789abcdef0123456789abcdef01234567",
+		"an-oidc-jwt.eyJhbGciOiJSUzI1NiJ9.signature", "aws-secret-access-key/0123456789ABCDEF")
+	line := "/tmp/TestDeploy1898036565/002/many-files/out/file042.txt"
+	b.SetBytes(int64(len(line)))
+	b.ReportAllocs()
+	for b.Loop() {
+		if r.String(line) != line {
+			b.Fatal("changed")
+		}
+	}
+}

@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -274,8 +273,8 @@ func scanEvents(r io.Reader, onEvent func(apitype.EngineEvent)) error {
 		if len(line) == 0 {
 			continue
 		}
-		var ev apitype.EngineEvent
-		if err := json.Unmarshal(line, &ev); err != nil {
+		ev, err := decodeEvent(line)
+		if err != nil {
 			return fmt.Errorf("malformed engine event: %w", err)
 		}
 		if onEvent != nil {
