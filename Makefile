@@ -51,7 +51,7 @@ help:
 	@sed -n 's/^#   //p' Makefile
 
 .PHONY: toolchain
-toolchain: $(BIN)/pulumi $(BIN)/pulumi-language-yaml $(BIN)/pulumi-language-nodejs $(NODE_DIR)/.installed $(LOCALFILE_TARBALL)
+toolchain: $(BIN)/pulumi $(BIN)/pulumi-language-yaml $(BIN)/pulumi-language-nodejs $(NODE_DIR)/.installed $(LOCALFILE_TARBALL) shellcheck
 
 # The CLI must know its own version: the Automation API and `pulumi version`
 # read it from this link-time variable.
@@ -95,6 +95,14 @@ $(LOCALFILE_TARBALL): $(PROVIDER_BIN)/pulumi-resource-localfile
 	  tar -C $$tmp --sort=name --mtime=@0 --owner=0 --group=0 --numeric-owner -cf - pulumi-resource-localfile \
 	  | gzip -n > $@.tmp && rm -rf $$tmp
 	mv $@.tmp $@
+
+# shellcheck checks the step template's script (TestScriptShellcheck, which
+# fails when CI=true and it is missing): Debian's, installed as root like nodejs.
+.PHONY: shellcheck
+shellcheck:
+	@command -v shellcheck >/dev/null || [ "$$(id -u)" != 0 ] || ! command -v apt-get >/dev/null || \
+	  { echo "shellcheck not found: installing Debian's shellcheck"; apt-get update -qq && apt-get install -y -qq shellcheck >/dev/null; }
+	@command -v shellcheck >/dev/null || echo "shellcheck not found: install it (Debian: apt-get install shellcheck); the step template's shellcheck test skips without it"
 
 .PHONY: vet
 vet:
