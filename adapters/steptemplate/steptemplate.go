@@ -6,8 +6,15 @@
 //
 // The template's Bash script hands the Octopus variables to octopulumi
 // through the environment with the lines [octoenv.Script] generates, so
-// secrets never reach the script body or a file. octopulumi must be on the
-// worker's PATH (or in the execution container's image).
+// secrets never reach the script body or a file. Its parameters are named
+// Octopulumi.* and the script hands each over under the variable octopulumi
+// reads ([Variables]). The program, the plugin and dependencies bundles and
+// octopulumi itself come as package parameters (a step made from a template
+// cannot add package references of its own); without octopulumi's package,
+// octopulumi must be on the worker's PATH or in the execution container's
+// image, or the step fails saying so. The JSON follows the
+// OctopusDeploy/Library's rules (library_test.go). There is no PowerShell
+// form.
 //
 // Its AWS, Azure and Google Cloud account parameters reach the script, as
 // any account variable reaches a Run a Script step, only as properties
