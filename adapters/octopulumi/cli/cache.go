@@ -80,12 +80,13 @@ func newCacheCmd(a *app) *cobra.Command {
 		Long: `cache makes Pulumi's provider plugins present before Pulumi runs: a manifest
 (Pulumi.plugins.json, committed beside Pulumi.yaml) pins them; a bundle of them is
 published as an Octopus package and restored from its extracted path; a
-worker-shared folder serves parallel deployments on self-hosted workers; and a
-Dockerfile bakes them into an execution-container image. cache deps does the same
+worker-shared folder serves parallel deployments on self-hosted workers; and an
+execution-container image holds them with octopulumi, built without Docker
+(cache image) or from a Dockerfile (cache dockerfile). cache deps does the same
 for a Node.js program's node_modules, keyed by its lockfile.`,
 	}
 	cmd.AddCommand(newCacheManifestCmd(a), newCacheBundleCmd(a), newCacheRestoreCmd(a),
-		newCacheVerifyCmd(a), newCachePruneCmd(a), newCacheDockerfileCmd(a), newCacheDepsCmd(a))
+		newCacheVerifyCmd(a), newCachePruneCmd(a), newCacheDockerfileCmd(a), newCacheImageCmd(a), newCacheDepsCmd(a))
 	return cmd
 }
 
