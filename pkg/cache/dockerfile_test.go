@@ -18,14 +18,15 @@ func TestDockerfile(t *testing.T) {
 		want, not []string
 	}{
 		{"defaults", nil, []string{
-			"FROM pulumi/pulumi:3.274.1\n",
+			"FROM pulumi/pulumi:3.274.1\nCOPY octopulumi /usr/local/bin/octopulumi\n",
+			"octopulumi binary for the image's platform (linux-amd64)",
 			"ENV PULUMI_HOME=/opt/pulumi",
 			"pulumi plugin install resource localfile 0.1.0 --exact --server 'https://p.example/a&b' --checksum " + sum64 + " \\\n",
 			"pulumi plugin install resource random 4.16.0 --exact --checksum " + sum64 + " \\\n",
 			"\nENTRYPOINT []\n",
 		}, []string{"ARG"}},
 		{"air-gapped", []DockerfileOption{WithServer("http://mirror.local/plugins"), WithDownloadOverrides("^github://=http://mirror.local/gh"), WithPulumiVersion("v3.280.0"), WithImage("registry.local/pulumi"), WithPulumiHome("/pulumi")}, []string{
-			"FROM registry.local/pulumi:3.280.0\n",
+			"FROM registry.local/pulumi:3.280.0\nCOPY octopulumi /usr/local/bin/octopulumi\n",
 			"ARG PULUMI_PLUGIN_DOWNLOAD_URL_OVERRIDES='^github://=http://mirror.local/gh'\n",
 			"random 4.16.0 --exact --server http://mirror.local/plugins --checksum",
 			"chmod -R a+rwX /pulumi\n",
@@ -47,6 +48,9 @@ func TestDockerfile(t *testing.T) {
 				if strings.Contains(got, n) {
 					t.Errorf("Dockerfile has %q:\n%s", n, got)
 				}
+			}
+			if strings.Count(got, "ENTRYPOINT []\n") != 1 || !strings.HasSuffix(got, "ENTRYPOINT []\n") {
+				t.Errorf("the entrypoint is not reset last:\n%s", got)
 			}
 			if strings.Index(got, "localfile") > strings.Index(got, "random") {
 				t.Errorf("plugins not in a fixed order:\n%s", got)
