@@ -51,4 +51,19 @@ func TestDeployTargetsAndReplacements(t *testing.T) {
 	if r.code != 1 || !strings.Contains(resultMessage(r), "Pulumi.Targets") {
 		t.Errorf("a target that is no URN: exit %d, result %q", r.code, resultMessage(r))
 	}
+
+	// The runbook switches, as the step template gives them: a drift check
+	// and a review stack's teardown.
+	drift := runBinary(t, append(stepEnv(bed), "OCTOPULUMI_VAR_Pulumi__ExpectNoChanges=True", "OCTOPULUMI_VAR_Pulumi__Config__greeting=drifted"),
+		"preview", "--program", dir, "--backend", bed.Backend, "--pulumi-home", bed.Home, "--artifact-dir", t.TempDir())
+	if drift.code == 0 {
+		t.Errorf("a preview with Pulumi.ExpectNoChanges finding changes exited 0")
+	}
+	if r := runBinary(t, append(stepEnv(bed), "OCTOPULUMI_VAR_Pulumi__RemoveStack=True"),
+		"destroy", "--program", dir, "--backend", bed.Backend, "--pulumi-home", bed.Home); r.code != 0 {
+		t.Fatalf("destroy with Pulumi.RemoveStack exited %d: %s", r.code, resultMessage(r))
+	}
+	if r := deploy(t, bed, dir, nil, "--stack", "staging"); r.code != 0 || !strings.Contains(r.stdout, "Created stack") && !strings.Contains(r.stdout, "create=") {
+		t.Errorf("after destroy with Pulumi.RemoveStack the stack was not new: exit %d\n%s", r.code, r.stdout)
+	}
 }

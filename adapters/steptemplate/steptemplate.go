@@ -204,6 +204,8 @@ var parameterIDs = map[string]string{
 	Prefix + "Targets":                  "47280aed-0e13-4ae6-84a9-89e13b607dc6",
 	Prefix + "Replace":                  "a9300204-b9eb-4a11-943d-60c545ccec1e",
 	Prefix + "Refresh":                  "00c911f0-4ae5-4561-abbe-f48fd3e4a306",
+	Prefix + "ExpectNoChanges":          "1e49a03e-5d5a-427f-bfed-37b4ee04f076",
+	Prefix + "RemoveStack":              "45c04dc0-b973-4feb-b843-fc81b8c5ecb4",
 	Prefix + "Parallel":                 "d6e53c56-236b-409e-b37b-c3054988b99f",
 	Prefix + "UpdateMessage":            "17284f6f-3619-4137-87c6-cf881951db00",
 	ParamApprovedFingerprint:            "02ad6f21-72bf-4ab9-970b-f3c77309980b",
@@ -321,9 +323,11 @@ func fields() []field {
 		carries(step.VarReplace, "Replace (optional)", "Resource URNs to replace even if nothing about them changed, one per line.", "", "MultiLineText"),
 		carries(step.VarRefresh, "Refresh first", "Refresh the stack's state from the real resources before a deploy or preview.", "False", "Checkbox"),
 		carries(step.VarParallel, "Parallelism (optional)", "How many resource operations may run at once; empty: Pulumi's default.", "", "SingleLineText"),
+		carries(step.VarExpectNoChanges, "Expect no changes (preview, refresh)", "Fail a `preview` or `refresh` that finds any change, publishing the changes: a drift-check runbook.", "False", "Checkbox"),
+		carries(step.VarRemoveStack, "Remove the stack (destroy)", "After a `destroy`, remove the stack itself, its history and config: a review stack's teardown.", "False", "Checkbox"),
 		carries(step.VarUpdateMessage, "Update message (optional)", "The message in the stack's history; default: one naming the Octopus project, release, environment and tenant, with a link.", "", "SingleLineText"),
 		param(ParamApprovedFingerprint, "Approved fingerprint (up only)", "The preview step's `#{Octopus.Action[Preview].Output.Pulumi.Preview.Fingerprint}`: apply only exactly what was approved.", "", "SingleLineText"),
-		pkg(ParamOctopulumiPackage, "", "octopulumi package (optional)", "A release package of octopulumi for the worker's platform (`octopulumi.<version>.linux-amd64`, …); without it, octopulumi must be on the worker's `PATH` or in the execution container's image."),
+		pkg(ParamOctopulumiPackage, "", "octopulumi package (optional)", "A release package of octopulumi for the worker's platform (`make dist` packs them as `octopulumi-linux-amd64.<version>.tar.gz`, …); without it, octopulumi must be on the worker's `PATH` or in the execution container's image."),
 	})
 }
 
@@ -450,7 +454,8 @@ func Script() (string, error) {
 	exports, err := octoenv.Script{
 		Command: []string{"octopulumi_run"},
 		Variables: slices.Concat(octoenv.KnownVariables(), []string{jwt, step.VarPluginBundle, step.VarPluginCache, step.VarDependencyBundle, step.VarDependencyCache, step.VarTranspileOnly,
-			step.VarTargets, step.VarReplace, step.VarRefresh, step.VarParallel, step.VarUpdateMessage}, cloudPlain),
+			step.VarTargets, step.VarReplace, step.VarRefresh, step.VarParallel, step.VarUpdateMessage,
+			step.VarExpectNoChanges, step.VarRemoveStack}, cloudPlain),
 		Sensitive: append([]string{octoenv.VarAccessToken, octoenv.VarConfigPassphrase, jwt}, cloudSensitive...),
 		Sources:   sources(),
 	}.Bash()

@@ -14,7 +14,7 @@ import (
 // teardown can run twice.
 func (s *Session) Destroy(ctx context.Context, remove bool) (*runner.Result, error) {
 	opts := append(s.opOptions(false), runner.MayBeMissing())
-	if remove {
+	if remove || s.Settings.Update.RemoveStack {
 		opts = append(opts, runner.RemoveStack())
 	}
 	res, err := s.Runner.Destroy(ctx, s.Stack, opts...)
@@ -32,7 +32,7 @@ func (s *Session) Destroy(ctx context.Context, remove bool) (*runner.Result, err
 // with expectNoChanges it fails with runner.ErrNoChanges on drift.
 func (s *Session) Refresh(ctx context.Context, expectNoChanges bool) (*runner.Result, error) {
 	opts := s.opOptions(false)
-	if expectNoChanges {
+	if expectNoChanges || s.Settings.Update.ExpectNoChanges {
 		opts = append(opts, runner.ExpectNoChanges())
 	}
 	res, err := s.Runner.Refresh(ctx, s.Stack, opts...)

@@ -57,7 +57,7 @@ func (s *Session) Preview(ctx context.Context, opts PreviewOptions) (*runner.Res
 		return nil, err
 	}
 	ops := append(s.opOptions(true), runner.CreateStack())
-	if opts.ExpectNoChanges {
+	if opts.ExpectNoChanges || s.Settings.Update.ExpectNoChanges {
 		ops = append(ops, runner.ExpectNoChanges())
 	}
 	res, err := s.Runner.Preview(ctx, s.Stack, ops...)

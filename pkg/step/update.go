@@ -25,6 +25,12 @@ const (
 	VarParallel = "Pulumi.Parallel"
 	// VarUpdateMessage is every update's message in the stack's history.
 	VarUpdateMessage = "Pulumi.UpdateMessage"
+	// VarExpectNoChanges, True, makes a preview or refresh fail on any
+	// change: a drift check (as --expect-no-changes).
+	VarExpectNoChanges = "Pulumi.ExpectNoChanges"
+	// VarRemoveStack, True, makes a destroy remove the stack too, as a
+	// review stack wants (as destroy --remove).
+	VarRemoveStack = "Pulumi.RemoveStack"
 )
 
 // UpdateOptions tune the step's updates; empty fields fall back to the
@@ -38,6 +44,10 @@ type UpdateOptions struct {
 	Refresh bool
 	// Parallel bounds concurrent resource operations; 0 is the CLI's default.
 	Parallel int
+	// ExpectNoChanges makes a preview or refresh fail on any change.
+	ExpectNoChanges bool
+	// RemoveStack makes a destroy remove the stack.
+	RemoveStack bool
 }
 
 // readUpdateOptions merges the config's update options with the variables'
@@ -61,12 +71,17 @@ func readUpdateOptions(cfg Config, vars *octoenv.Variables) (UpdateOptions, []er
 			}
 		}
 	}
-	if v := strings.TrimSpace(vars.Value(VarRefresh)); v != "" && !u.Refresh {
-		on, err := strconv.ParseBool(v)
-		if err != nil {
-			errs = append(errs, fmt.Errorf("%s is %q: use True or False", VarRefresh, v))
+	for _, b := range []struct {
+		name string
+		to   *bool
+	}{{VarRefresh, &u.Refresh}, {VarExpectNoChanges, &u.ExpectNoChanges}, {VarRemoveStack, &u.RemoveStack}} {
+		if v := strings.TrimSpace(vars.Value(b.name)); v != "" && !*b.to {
+			on, err := strconv.ParseBool(v)
+			if err != nil {
+				errs = append(errs, fmt.Errorf("%s is %q: use True or False", b.name, v))
+			}
+			*b.to = on
 		}
-		u.Refresh = on
 	}
 	if v := strings.TrimSpace(vars.Value(VarParallel)); v != "" && u.Parallel == 0 {
 		n, err := strconv.Atoi(v)

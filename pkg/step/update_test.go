@@ -22,6 +22,8 @@ func TestReadUpdateOptions(t *testing.T) {
 			UpdateOptions{Targets: []string{a, b}, Replace: []string{b}, Refresh: true, Parallel: 4}, nil},
 		{"the config wins", Config{Update: UpdateOptions{Targets: []string{b}, Parallel: 2}}, map[string]string{VarTargets: a, VarParallel: "8"},
 			UpdateOptions{Targets: []string{b}, Parallel: 2}, nil},
+		{"runbook switches", Config{}, map[string]string{VarExpectNoChanges: "True", VarRemoveStack: "true"},
+			UpdateOptions{ExpectNoChanges: true, RemoveStack: true}, nil},
 		{"blank is unset", Config{}, map[string]string{VarTargets: " ", VarRefresh: "", VarParallel: ""}, UpdateOptions{}, nil},
 		{"bad values named", Config{}, map[string]string{VarTargets: "assets", VarRefresh: "yes please", VarParallel: "0"},
 			UpdateOptions{Targets: []string{"assets"}}, []string{VarTargets + ` lists "assets"`, VarRefresh, VarParallel}},
@@ -38,7 +40,8 @@ func TestReadUpdateOptions(t *testing.T) {
 				t.Fatal(err)
 			}
 			got, errs := readUpdateOptions(tt.cfg, vars)
-			if len(tt.errs) == 0 && (!slices.Equal(got.Targets, tt.want.Targets) || !slices.Equal(got.Replace, tt.want.Replace) || got.Refresh != tt.want.Refresh || got.Parallel != tt.want.Parallel) {
+			if len(tt.errs) == 0 && (!slices.Equal(got.Targets, tt.want.Targets) || !slices.Equal(got.Replace, tt.want.Replace) || got.Refresh != tt.want.Refresh || got.Parallel != tt.want.Parallel ||
+				got.ExpectNoChanges != tt.want.ExpectNoChanges || got.RemoveStack != tt.want.RemoveStack) {
 				t.Errorf("got %+v, want %+v", got, tt.want)
 			}
 			if len(errs) != len(tt.errs) {
