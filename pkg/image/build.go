@@ -64,7 +64,8 @@ type Result struct {
 	Index v1.ImageIndex
 	// Images are the built images by platform (os/arch[/variant]).
 	Images map[string]v1.Image
-	// Plugins are the plugin folders in the image's PULUMI_HOME, sorted.
+	// Plugins are the plugin folders in the images' PULUMI_HOME (of every
+	// platform), sorted.
 	Plugins []string
 }
 
@@ -233,7 +234,7 @@ func (b builder) image(ctx context.Context, base v1.Image, platform *v1.Platform
 		return nil, v1.Descriptor{}, err
 	}
 	b.result.Images[key] = img
-	b.result.Plugins = plugins
+	b.result.Plugins = slices.Compact(slices.Sorted(slices.Values(append(b.result.Plugins, plugins...))))
 	return img, v1.Descriptor{MediaType: mt, Platform: platform}, nil
 }
 
