@@ -10,9 +10,9 @@ import (
 func TestImportedEnvironments(t *testing.T) {
 	t.Parallel()
 	for src, want := range map[string]string{
-		"environment:\n  - shared/base\n  - web/staging\n":           "shared/base,web/staging",
+		"environment:\n  - shared/base\n  - web/staging\n":            "shared/base,web/staging",
 		"environment:\n  imports:\n    - base\n  values:\n    a: 1\n": "base",
-		"environment:\n  values:\n    a: 1\n":                          "(inline)",
+		"environment:\n  values:\n    a: 1\n":                         "(inline)",
 	} {
 		var doc struct {
 			Environment yaml.Node `yaml:"environment"`
