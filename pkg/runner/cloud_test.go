@@ -186,48 +186,6 @@ func TestCloudPreviewPlanApply(t *testing.T) {
 	}
 }
 
-func TestCloudRefreshDriftAndDestroyRemove(t *testing.T) {
-	t.Parallel()
-	b := newCloudBed(t)
-	r, log := b.runner(t)
-	ctx := context.Background()
-	cloudUp(t, r, log, runner.CreateStack())
-
-	ref, err := r.Refresh(ctx, cloudStack)
-	if err != nil {
-		t.Fatalf("Refresh: %v\n%s", err, log)
-	}
-	if ref.Summary[apitype.OpSame] != 3 {
-		t.Errorf("refresh: summary %v, want 3 unchanged", ref.Summary)
-	}
-	// A drift check: the program no longer matches the state.
-	cloudConfig(t, r, runner.ConfigValue{Key: "greeting", Value: "drifted"})
-	if _, err := r.Preview(ctx, cloudStack, runner.ExpectNoChanges()); !errors.Is(err, runner.ErrNoChanges) {
-		t.Errorf("a drift check = %v, want ErrNoChanges", err)
-	}
-
-	des, err := r.Destroy(ctx, cloudStack, runner.RemoveStack())
-	if err != nil {
-		t.Fatalf("Destroy --remove: %v\n%s", err, log)
-	}
-	if des.Summary[apitype.OpDelete] != 3 {
-		t.Errorf("destroy: summary %v, want 3 deletes", des.Summary)
-	}
-	if _, ok := b.cloud.Stack(cloudStack); ok {
-		t.Error("the stack is still on the fake after destroy --remove")
-	}
-	kinds := []apitype.UpdateKind{}
-	for _, u := range updatesOf(b.cloud) {
-		kinds = append(kinds, u.Kind)
-	}
-	if want := []apitype.UpdateKind{apitype.UpdateUpdate, apitype.RefreshUpdate, apitype.DestroyUpdate}; !equalKinds(kinds, want) {
-		t.Errorf("updates recorded %v, want %v", kinds, want)
-	}
-	if _, err := r.Destroy(ctx, cloudStack, runner.RemoveStack(), runner.MayBeMissing()); !errors.Is(err, runner.ErrStackNotFound) {
-		t.Errorf("a second teardown = %v, want ErrStackNotFound", err)
-	}
-}
-
 func equalKinds(a, b []apitype.UpdateKind) bool {
 	if len(a) != len(b) {
 		return false
@@ -287,43 +245,6 @@ func TestCloudSecretConfigAndOutputs(t *testing.T) {
 	}
 	if strings.Contains(log.String(), secret) {
 		t.Error("the secret appears in the log")
-	}
-}
-
-func TestCloudLockContention(t *testing.T) {
-	t.Parallel()
-	b := newCloudBed(t)
-	r, log := b.runner(t)
-	cloudUp(t, r, log, runner.CreateStack())
-	cloudConfig(t, r, runner.ConfigValue{Key: "delaySeconds", Value: "4"}, runner.ConfigValue{Key: "greeting", Value: "first-holder"})
-
-	done := make(chan error, 1)
-	go func() { _, err := r.Up(context.Background(), cloudStack); done <- err }()
-	waitFor(t, log, "first updating")
-
-	other, otherLog := b.runner(t)
-	_, err := other.Up(context.Background(), cloudStack)
-	var le *runner.LockedError
-	if !errors.As(err, &le) || le.Stack != cloudStack {
-		t.Fatalf("a second concurrent update = %v, want *LockedError for %s\n%s", err, cloudStack, otherLog)
-	}
-	if !strings.Contains(otherLog.String(), "[409] Conflict: Another update is currently in progress.") {
-		t.Errorf("the CLI did not print the service's conflict:\n%s", otherLog)
-	}
-
-	waiter, waiterLog := b.runner(t)
-	res, err := waiter.Up(context.Background(), cloudStack, runner.WaitForLock(60*time.Second))
-	if err != nil {
-		t.Fatalf("Up with WaitForLock = %v\n%s", err, waiterLog)
-	}
-	if err := <-done; err != nil {
-		t.Fatalf("the first update failed: %v\n%s", err, log)
-	}
-	if res.Summary.Changes() != 0 {
-		t.Errorf("the waiting update found changes %v after the first one applied them", res.Summary)
-	}
-	if st, _ := b.cloud.Stack(cloudStack); st.LockedBy != "" {
-		t.Errorf("the stack is still locked by %s", st.LockedBy)
 	}
 }
 

@@ -2,12 +2,10 @@ package runner_test
 
 import (
 	"context"
-	"errors"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/pulumi/pulumi/sdk/v3/go/common/apitype"
 
@@ -130,40 +128,6 @@ func TestS3PreviewPlanApply(t *testing.T) {
 	}
 }
 
-func TestS3RefreshAndDestroyRemove(t *testing.T) {
-	t.Parallel()
-	b := newS3Bed(t)
-	r, log := b.runner(t)
-	ctx := context.Background()
-	up(t, r, log, runner.CreateStack())
-
-	ref, err := r.Refresh(ctx, stack)
-	if err != nil {
-		t.Fatalf("Refresh: %v\n%s", err, log)
-	}
-	if ref.Summary[apitype.OpSame] != 3 {
-		t.Errorf("refresh: summary %v, want 3 unchanged", ref.Summary)
-	}
-	setConfig(t, r, runner.ConfigValue{Key: "greeting", Value: "drifted"})
-	if _, err := r.Preview(ctx, stack, runner.ExpectNoChanges()); !errors.Is(err, runner.ErrNoChanges) {
-		t.Errorf("a drift check = %v, want ErrNoChanges", err)
-	}
-
-	des, err := r.Destroy(ctx, stack, runner.RemoveStack())
-	if err != nil {
-		t.Fatalf("Destroy --remove: %v\n%s", err, log)
-	}
-	if des.Summary[apitype.OpDelete] != 3 {
-		t.Errorf("destroy: summary %v, want 3 deletes", des.Summary)
-	}
-	if _, ok := b.bucket.Get(".pulumi/stacks/two-files/dev.json"); ok {
-		t.Error("the stack is still in the bucket after destroy --remove")
-	}
-	if _, err := r.Destroy(ctx, stack, runner.RemoveStack(), runner.MayBeMissing()); !errors.Is(err, runner.ErrStackNotFound) {
-		t.Errorf("a second teardown = %v, want ErrStackNotFound", err)
-	}
-}
-
 func TestS3SecretConfig(t *testing.T) {
 	t.Parallel()
 	const secret = "s3-kept-greeting-never-printed"
@@ -199,48 +163,5 @@ func TestS3SecretConfig(t *testing.T) {
 		if strings.Contains(log.String(), s) {
 			t.Errorf("the log holds %q", s)
 		}
-	}
-}
-
-func TestS3LockContention(t *testing.T) {
-	t.Parallel()
-	b := newS3Bed(t)
-	r, log := b.runner(t)
-	up(t, r, log, runner.CreateStack())
-	setConfig(t, r, runner.ConfigValue{Key: "delaySeconds", Value: "4"}, runner.ConfigValue{Key: "greeting", Value: "first-holder"})
-
-	done := make(chan error, 1)
-	go func() { _, err := r.Up(context.Background(), stack); done <- err }()
-	waitFor(t, log, "first updating")
-	if locks := b.bucket.Keys(t, ".pulumi/locks/"); len(locks) != 1 {
-		t.Errorf("lock files in the bucket during an update: %v, want one", locks)
-	}
-
-	other, otherLog := b.runner(t)
-	_, err := other.Up(context.Background(), stack)
-	var le *runner.LockedError
-	if !errors.As(err, &le) {
-		t.Fatalf("a second concurrent update = %v, want *LockedError\n%s", err, otherLog)
-	}
-	if le.Stack != stack || !strings.Contains(le.Holder, "created by ") {
-		t.Errorf("LockedError names stack %q holder %q; want %q and the lock's holder", le.Stack, le.Holder, stack)
-	}
-	if strings.Contains(err.Error(), b.bucket.SecretKey()) || strings.Contains(otherLog.String(), b.bucket.SecretKey()) {
-		t.Error("the bucket's secret key appears in the error or the log")
-	}
-
-	waiter, waiterLog := b.runner(t)
-	res, err := waiter.Up(context.Background(), stack, runner.WaitForLock(60*time.Second))
-	if err != nil {
-		t.Fatalf("Up with WaitForLock = %v\n%s", err, waiterLog)
-	}
-	if err := <-done; err != nil {
-		t.Fatalf("the first update failed: %v\n%s", err, log)
-	}
-	if res.Summary.Changes() != 0 {
-		t.Errorf("the waiting update found changes %v after the first one applied them", res.Summary)
-	}
-	if locks := b.bucket.Keys(t, ".pulumi/locks/"); len(locks) != 0 {
-		t.Errorf("lock files left in the bucket: %v", locks)
 	}
 }
