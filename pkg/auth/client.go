@@ -62,7 +62,11 @@ type response struct {
 // maxAttempts requests in all, honouring Retry-After; the wait ends when ctx
 // does. Other statuses are returned as they are, for the caller to judge.
 func (c *Client) send(ctx context.Context, method, path string, header http.Header, body []byte) (*response, error) {
-	u := c.o.baseURL + path
+	return c.sendURL(ctx, method, c.o.baseURL+path, header, body)
+}
+
+// sendURL is send to an absolute URL.
+func (c *Client) sendURL(ctx context.Context, method, u string, header http.Header, body []byte) (*response, error) {
 	req, err := retryablehttp.NewRequestWithContext(ctx, method, u, body)
 	if err != nil {
 		return nil, fmt.Errorf("building the request %s %s: %w", method, u, err)
@@ -71,7 +75,9 @@ func (c *Client) send(ctx context.Context, method, path string, header http.Head
 		req.Header[k] = v
 	}
 	req.Header.Set("User-Agent", c.o.userAgent)
-	req.Header.Set("Accept", "application/json")
+	if req.Header.Get("Accept") == "" {
+		req.Header.Set("Accept", "application/json")
+	}
 
 	attempts := 0
 	var refused *url.URL

@@ -18,6 +18,10 @@ const (
 	EnvConfigPassphraseFile = "PULUMI_CONFIG_PASSPHRASE_FILE"
 )
 
+// EnvAccessToken is the variable in which CI systems' secrets hand Pulumi
+// an access token (Pulumi's own convention).
+const EnvAccessToken = "PULUMI_ACCESS_TOKEN"
+
 // Credentials is the outcome of a login: what the pulumi child processes
 // need. It is plain data: the runner turns it into the child's environment
 // (PULUMI_ACCESS_TOKEN, PULUMI_BACKEND_URL) and keeps the CLI's own

@@ -102,3 +102,22 @@ func (w *Writer) SwitchLevel(l Level) error {
 	}
 	return w.Write(Message{Name: string(l)})
 }
+
+// Highlight writes text as highlighted lines (between stdout-highlight and stdout-default
+// switches), which Octopus shows on the task's summary as well as in its log. The text is
+// defused ([DefuseString]): it cannot carry a service message. Redact it first: it goes to
+// standard output as given.
+func (w *Writer) Highlight(text string) error {
+	var b strings.Builder
+	b.WriteString(" " + Message{Name: string(LevelStdoutHighlight)}.String() + "\n")
+	for _, line := range strings.Split(strings.TrimRight(DefuseString(text), "\n"), "\n") {
+		b.WriteString(strings.TrimRight(line, "\r") + "\n")
+	}
+	b.WriteString(" " + Message{Name: string(LevelStdoutDefault)}.String() + "\n")
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if _, err := io.WriteString(w.w, b.String()); err != nil {
+		return fmt.Errorf("octoenv: writing highlighted text: %w", err)
+	}
+	return nil
+}

@@ -3,10 +3,12 @@ package step
 import (
 	"io"
 	"log/slog"
+	"os"
 
 	"github.com/octopulumi/octopulumi/pkg/accounts"
 	"github.com/octopulumi/octopulumi/pkg/auth"
 	"github.com/octopulumi/octopulumi/pkg/octoenv"
+	"github.com/octopulumi/octopulumi/pkg/report"
 	"github.com/octopulumi/octopulumi/pkg/runner"
 )
 
@@ -37,8 +39,15 @@ type Config struct {
 	// and with every service message defused (octoenv.Defuse): the Octopus
 	// task log.
 	Log io.Writer
-	// Messages receives the Octopus service messages.
+	// Messages receives the Octopus service messages when Reporter is nil.
 	Messages *octoenv.Writer
+	// Reporter is where the step reports outputs, secrets to mask, files,
+	// progress and the preview's summary: Octopus (service messages on
+	// Messages) when nil, or a CI system's reporter (see pkg/report).
+	// Outside Octopus the stack may come from the CI build (pr-<number>,
+	// else the branch), the update's metadata names the CI build, and no
+	// Octopus variable is required.
+	Reporter report.Reporter
 	// Redactor is shared by everything the step runs: the secrets it learns
 	// (sensitive variables, tokens, secret config and outputs) are scrubbed
 	// from whatever else the caller prints through it. Nil makes one.
@@ -94,3 +103,36 @@ const (
 // Result is what an operation did: the engine's summary, the steps, the
 // outputs, for a preview the diff and fingerprint (see pkg/runner).
 type Result = runner.Result
+
+// reporter is the step's Reporter: Config.Reporter, else Octopus service
+// messages on Messages (or nowhere).
+func (cfg Config) reporter() report.Reporter {
+	if cfg.Reporter != nil {
+		return cfg.Reporter
+	}
+	if cfg.Messages == nil {
+		return report.NewOctopus(octoenv.NewWriter(io.Discard))
+	}
+	return report.NewOctopus(cfg.Messages)
+}
+
+// system is the system the step reports to.
+func (cfg Config) system() report.System {
+	if cfg.Reporter == nil {
+		return report.Octopus
+	}
+	return cfg.Reporter.System()
+}
+
+// maskWith returns a function asking r to mask a secret.
+func maskWith(r report.Reporter) func(string) {
+	return func(secret string) { _ = r.Mask(secret) }
+}
+
+// environ is the step's environment: Config.Environ, else this process's.
+func (cfg Config) environ() []string {
+	if cfg.Environ == nil {
+		return os.Environ()
+	}
+	return cfg.Environ
+}

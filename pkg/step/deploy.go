@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"sort"
 
+	"github.com/octopulumi/octopulumi/pkg/report"
 	"github.com/octopulumi/octopulumi/pkg/runner"
 )
 
@@ -76,9 +77,29 @@ func (s *Session) publishOutputs(ctx context.Context, outs runner.Outputs) error
 			sensitive = true
 			fmt.Fprintf(s.log, "octopulumi: the output %s holds a secret value: published as a sensitive output variable\n", name)
 		}
-		if err := s.messages.SetVariable(name, text, sensitive); err != nil {
-			return fmt.Errorf("step: publishing output %q: %w", name, err)
+		if err := s.publish(name, text, sensitive); err != nil {
+			return err
 		}
+	}
+	return nil
+}
+
+// publish sets an output (a secret one when secret) with the step's
+// reporter. A value the system cannot hold (a secret where it cannot keep
+// one, a multi-line value in a dotenv report) is left out with a warning
+// in the log that says why: the step's other outputs still reach it.
+func (s *Session) publish(name, value string, secret bool) error {
+	set := s.reporter.SetOutput
+	if secret {
+		set = s.reporter.SetSecretOutput
+	}
+	err := set(name, value)
+	if report.IsUnsupported(err) {
+		fmt.Fprintf(s.log, "warning: the output %s is not published: %v\n", name, err)
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("step: publishing the output %s: %w", name, err)
 	}
 	return nil
 }

@@ -10,6 +10,7 @@ import (
 
 	"github.com/octopulumi/octopulumi/pkg/auth"
 	"github.com/octopulumi/octopulumi/pkg/octoenv"
+	"github.com/octopulumi/octopulumi/pkg/report"
 )
 
 // Variables that choose how a step logs in to Pulumi Cloud with OIDC.
@@ -41,6 +42,9 @@ type LoginConfig struct {
 	// Messages receives the Octopus mask message for an exchanged token,
 	// which Octopus does not otherwise know to be secret.
 	Messages *octoenv.Writer
+	// Reporter, when set, masks that token instead of Messages (in the CI
+	// system it reports to).
+	Reporter report.Reporter
 	// Logger gets the library's own diagnostics; nil discards them.
 	Logger *slog.Logger
 	// Auth adds options for the Pulumi Cloud client (base URL, HTTP client).
@@ -89,7 +93,11 @@ func Login(ctx context.Context, cfg LoginConfig) (*auth.Credentials, error) {
 	if err != nil {
 		return nil, fmt.Errorf("step: %w", err)
 	}
-	return plan.login(ctx, cfg.Messages, cfg.Logger, cfg.Redactor, cfg.Auth)
+	rep := cfg.Reporter
+	if rep == nil {
+		rep = Config{Messages: cfg.Messages}.reporter()
+	}
+	return plan.login(ctx, maskWith(rep), cfg.Logger, cfg.Redactor, cfg.Auth)
 }
 
 // loginPlan is how a step logs in, read from its variables once.
@@ -101,6 +109,10 @@ type loginPlan struct {
 	jwtSource   string
 	exchange    auth.ExchangeRequest
 	token       string // a stored access token
+	tokenSource string
+	// github holds GitHub Actions' ID token request (URL, bearer token)
+	// when the JWT to exchange is to be asked for there.
+	github [2]string
 }
 
 // readLogin reads how to log in to backend from the variables, and says
@@ -124,14 +136,27 @@ func readLogin(backend string, vars *octoenv.Variables, org string, environ []st
 		return p, err
 	}
 	if p.token = vars.Value(octoenv.VarAccessToken); p.token != "" {
+		p.tokenSource = "the variable " + octoenv.VarAccessToken
 		return p, nil
 	}
-	return p, fmt.Errorf("the backend %s needs a Pulumi access token: set %s (a sensitive variable), or use an Octopus OIDC account (%s, or %s naming a Generic OpenID Connect account variable)",
-		auth.RedactURL(backend), octoenv.VarAccessToken, octoenv.VarOIDCToken, VarOIDCAccount)
+	// In a CI job: the token its secrets put in the environment, or the
+	// job's own OIDC token.
+	if p.token = strings.TrimSpace(Getenv(environ, auth.EnvAccessToken)); p.token != "" {
+		p.tokenSource = "the environment variable " + auth.EnvAccessToken
+		return p, nil
+	}
+	if u, t := Getenv(environ, auth.EnvGitHubIDTokenURL), Getenv(environ, auth.EnvGitHubIDTokenToken); u != "" && t != "" {
+		p.github, p.jwtSource = [2]string{u, t}, "GitHub Actions' OIDC token ("+auth.EnvGitHubIDTokenURL+")"
+		var err error
+		p.exchange, err = exchangeRequest(vars, org)
+		return p, err
+	}
+	return p, fmt.Errorf("the backend %s needs a Pulumi access token: set %s (a sensitive variable) or %s, or use an Octopus OIDC account (%s, or %s naming a Generic OpenID Connect account variable), or in GitHub Actions the job's OIDC token (permissions: id-token: write)",
+		auth.RedactURL(backend), octoenv.VarAccessToken, auth.EnvAccessToken, octoenv.VarOIDCToken, VarOIDCAccount)
 }
 
 // login logs in as planned; red, when given, learns every secret involved.
-func (p loginPlan) login(ctx context.Context, messages *octoenv.Writer, logger *slog.Logger, red *auth.Redactor, extra []auth.Option) (*auth.Credentials, error) {
+func (p loginPlan) login(ctx context.Context, mask func(string), logger *slog.Logger, red *auth.Redactor, extra []auth.Option) (*auth.Credentials, error) {
 	opts := []auth.Option{}
 	if logger != nil {
 		opts = append(opts, auth.WithLogger(logger))
@@ -142,8 +167,8 @@ func (p loginPlan) login(ctx context.Context, messages *octoenv.Writer, logger *
 	if !p.selfManaged {
 		opts = append(opts, auth.WithBaseURL(p.backend))
 	}
-	if messages != nil {
-		opts = append(opts, auth.WithOnToken(func(token string) { _ = messages.Mask(token) }))
+	if mask != nil {
+		opts = append(opts, auth.WithOnToken(mask))
 	}
 	client, err := auth.New(append(opts, extra...)...)
 	if err != nil {
@@ -154,8 +179,17 @@ func (p loginPlan) login(ctx context.Context, messages *octoenv.Writer, logger *
 		return client.SelfManaged(p.backend, p.getenv)
 	case p.jwt != "":
 		return client.LoginOIDC(ctx, p.jwt, p.exchange, p.jwtSource)
+	case p.github[0] != "":
+		jwt, err := client.GitHubIDToken(ctx, p.github[0], p.github[1], p.exchange.ExpectedAudience())
+		if err != nil {
+			return nil, err
+		}
+		if mask != nil {
+			mask(jwt)
+		}
+		return client.LoginOIDC(ctx, jwt, p.exchange, p.jwtSource)
 	default:
-		return client.LoginToken(ctx, p.token, "the variable "+octoenv.VarAccessToken)
+		return client.LoginToken(ctx, p.token, p.tokenSource)
 	}
 }
 

@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/octopulumi/octopulumi/pkg/octoenv"
+	"github.com/octopulumi/octopulumi/pkg/report"
 	"github.com/octopulumi/octopulumi/pkg/runner"
 )
 
@@ -20,14 +21,29 @@ const (
 
 // ciEnv tells the Pulumi CLI where an update comes from. The CLI does not
 // recognise Octopus as a CI system; it reads these generic variables into
-// the update's metadata on Pulumi Cloud.
-func ciEnv(c *octoenv.Context) map[string]string {
-	env := map[string]string{"PULUMI_CI_SYSTEM": "Octopus Deploy"}
+// the update's metadata on Pulumi Cloud. (Pulumi is given no CI system's
+// own variables, so in a CI job the build is described the same way.)
+func ciEnv(c *octoenv.Context, build report.Build) map[string]string {
+	env := map[string]string{}
 	set := func(k, v string) {
 		if v = strings.TrimSpace(v); v != "" {
 			env[k] = v
 		}
 	}
+	if outsideOctopus(build) {
+		set("PULUMI_CI_SYSTEM", ciNames[build.System])
+		set("PULUMI_CI_BUILD_ID", build.ID)
+		set("PULUMI_CI_BUILD_NUMBER", build.Number)
+		set("PULUMI_CI_BUILD_URL", build.URL)
+		if build.PullRequest > 0 {
+			set("PULUMI_CI_BUILD_TYPE", "PullRequestValidation")
+			set("PULUMI_CI_PULL_REQUEST_SHA", build.Commit)
+		} else {
+			set("PULUMI_CI_BUILD_TYPE", "Build")
+		}
+		return env
+	}
+	env["PULUMI_CI_SYSTEM"] = "Octopus Deploy"
 	if c.IsRunbook() {
 		set("PULUMI_CI_BUILD_TYPE", "runbook")
 		set("PULUMI_CI_BUILD_ID", c.RunbookRunID)
@@ -45,8 +61,25 @@ func ciEnv(c *octoenv.Context) map[string]string {
 // defaultMessage names the Octopus deployment (or runbook run) an update
 // belongs to, for the stack's history: project, release, environment,
 // tenant, and a link back to Octopus.
-func defaultMessage(c *octoenv.Context) string {
+//
+// Outside Octopus it names the CI build and its pull request.
+func defaultMessage(c *octoenv.Context, build report.Build) string {
 	var b strings.Builder
+	if outsideOctopus(build) {
+		fmt.Fprintf(&b, "%s build", ciNames[build.System])
+		if build.Number != "" {
+			fmt.Fprintf(&b, " %s", build.Number)
+		}
+		if build.PullRequest > 0 {
+			fmt.Fprintf(&b, " of pull request #%d", build.PullRequest)
+		} else if build.Branch != "" {
+			fmt.Fprintf(&b, " of %s", build.Branch)
+		}
+		if build.URL != "" {
+			fmt.Fprintf(&b, " (%s)", build.URL)
+		}
+		return b.String()
+	}
 	if c.IsRunbook() {
 		fmt.Fprintf(&b, "Octopus runbook %s", orUnnamed(c.Runbook.Name))
 		if c.Project.Name != "" {
@@ -68,7 +101,7 @@ func defaultMessage(c *octoenv.Context) string {
 	if c.Tenant.Name != "" {
 		fmt.Fprintf(&b, " for tenant %s", c.Tenant.Name)
 	}
-	if env := ciEnv(c); env["PULUMI_CI_BUILD_URL"] != "" {
+	if env := ciEnv(c, build); env["PULUMI_CI_BUILD_URL"] != "" {
 		fmt.Fprintf(&b, " (%s)", env["PULUMI_CI_BUILD_URL"])
 	}
 	return b.String()
@@ -88,8 +121,16 @@ func (s *Session) publishURL(_ context.Context, name string, res *runner.Result)
 		return nil
 	}
 	fmt.Fprintf(s.log, "octopulumi: on Pulumi Cloud: %s\n", res.URL)
-	if err := s.messages.SetVariable(name, res.URL, false); err != nil {
-		return fmt.Errorf("step: publishing %s: %w", name, err)
-	}
-	return nil
+	return s.publish(name, res.URL, false)
+}
+
+// outsideOctopus reports whether the step runs in another CI system.
+func outsideOctopus(build report.Build) bool {
+	return build.System != "" && build.System != report.Octopus
+}
+
+// ciNames are the systems' names as Pulumi Cloud shows them.
+var ciNames = map[report.System]string{
+	report.GitHub: "GitHub Actions", report.Azure: "Azure Pipelines", report.TeamCity: "TeamCity",
+	report.GitLab: "GitLab CI/CD", report.Plain: "CI",
 }

@@ -13,7 +13,7 @@ import (
 
 	"github.com/pulumi/pulumi/sdk/v3/go/common/apitype"
 
-	"github.com/octopulumi/octopulumi/pkg/octoenv"
+	"github.com/octopulumi/octopulumi/pkg/report"
 	"github.com/octopulumi/octopulumi/pkg/runner"
 )
 
@@ -41,6 +41,9 @@ type PreviewOptions struct {
 	// step (Octopus collects artifacts after the step ends, and deletes the
 	// step's work folder): the default is the system temp folder.
 	ArtifactDir string
+	// Comment, when set, keeps the preview as a comment on the GitHub pull
+	// request the job runs for.
+	Comment *PullRequestComment
 }
 
 // Preview applies the stack's config, previews the update, and publishes
@@ -68,8 +71,14 @@ func (s *Session) Preview(ctx context.Context, opts PreviewOptions) (*runner.Res
 	if res == nil || res.Summary == nil || err != nil && !errors.Is(err, runner.ErrNoChanges) {
 		return res, err
 	}
-	if perr := s.publishPreview(res, opts.ArtifactDir); perr != nil && err == nil {
+	summary, perr := s.publishPreview(res, opts.ArtifactDir)
+	if perr != nil && err == nil {
 		err = perr
+	}
+	if opts.Comment != nil && perr == nil {
+		if cerr := s.comment(ctx, opts.Comment, summary, res); cerr != nil && err == nil {
+			err = cerr
+		}
 	}
 	if perr := s.publishURL(ctx, OutPreviewURL, res); perr != nil && err == nil {
 		err = perr
@@ -77,22 +86,34 @@ func (s *Session) Preview(ctx context.Context, opts PreviewOptions) (*runner.Res
 	return res, err
 }
 
-func (s *Session) publishPreview(res *runner.Result, dir string) error {
+// publishPreview publishes the preview and returns its Markdown summary.
+func (s *Session) publishPreview(res *runner.Result, dir string) (string, error) {
+	// Resource names and types are the program's text: no secret
+	// (redacted) and no command of any system (defused) may ride along.
+	summary := report.DefuseString(s.redactor.String(Markdown(s.Stack, res)))
 	vars := [][2]string{
 		{OutFingerprint, res.Fingerprint},
 		{OutChanges, strconv.Itoa(res.Summary.Changes())},
 		{OutHasChanges, map[bool]string{true: "True", false: "False"}[res.Summary.Changes() > 0]},
-		// Resource names and types are the program's text: no secret
-		// (redacted) and no service message (defused) may ride along.
-		{OutSummaryMarkdown, octoenv.DefuseString(s.redactor.String(Markdown(s.Stack, res)))},
+		{OutSummaryMarkdown, summary},
 	}
 	for _, op := range []apitype.OpType{apitype.OpCreate, apitype.OpUpdate, apitype.OpReplace, apitype.OpDelete, apitype.OpSame} {
 		vars = append(vars, [2]string{OutCountPrefix + string(op), strconv.Itoa(res.Summary[op])})
 	}
 	for _, v := range vars {
-		if err := s.messages.SetVariable(v[0], v[1], false); err != nil {
-			return fmt.Errorf("step: publishing %s: %w", v[0], err)
+		if err := s.publish(v[0], v[1], false); err != nil {
+			return "", err
 		}
+	}
+	for _, op := range []apitype.OpType{apitype.OpCreate, apitype.OpUpdate, apitype.OpReplace, apitype.OpDelete} {
+		if err := s.reporter.Metric("pulumi.preview."+string(op), float64(res.Summary[op])); err != nil {
+			return "", fmt.Errorf("step: reporting the preview's counts: %w", err)
+		}
+	}
+	// The summary for the people who look at the run: where the system
+	// shows one (a job summary, a build tab), else highlighted in the log.
+	if err := s.reporter.Summary(summary); err != nil {
+		return "", fmt.Errorf("step: reporting the preview's summary: %w", err)
 	}
 	if dir == "" {
 		dir = os.TempDir()
@@ -100,9 +121,12 @@ func (s *Session) publishPreview(res *runner.Result, dir string) error {
 	base := "pulumi-preview-" + fileSafe.ReplaceAllString(s.Stack, "-") + "-" + res.Fingerprint
 	path, err := writeArtifact(dir, base, s.redactor.String(res.Diff))
 	if err != nil {
-		return err
+		return "", err
 	}
-	return s.messages.CreateArtifact(path, base+".txt", int64(len(res.Diff)))
+	if err := s.reporter.Attach(path, base+".txt"); err != nil {
+		return "", fmt.Errorf("step: attaching the diff: %w", err)
+	}
+	return summary, nil
 }
 
 // writeArtifact writes text to a new file in dir and returns its absolute

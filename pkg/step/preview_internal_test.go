@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/octopulumi/octopulumi/pkg/octoenv"
+	"github.com/octopulumi/octopulumi/pkg/report"
 	"github.com/octopulumi/octopulumi/pkg/runner"
 )
 
@@ -29,8 +30,8 @@ func TestDiffArtifactIsPrivateAndNeverClobbers(t *testing.T) {
 	var paths []string
 	for range 2 {
 		var out bytes.Buffer
-		s := &Session{Stack: "org/p/dev", messages: octoenv.NewWriter(&out)}
-		if err := s.publishPreview(res, dir); err != nil {
+		s := &Session{Stack: "org/p/dev", reporter: report.NewOctopus(octoenv.NewWriter(&out))}
+		if _, err := s.publishPreview(res, dir); err != nil {
 			t.Fatal(err)
 		}
 		err := octoenv.Scan(&out, func(m octoenv.Message) error {

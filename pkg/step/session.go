@@ -10,6 +10,7 @@ import (
 	"github.com/octopulumi/octopulumi/internal/runfolder"
 	"github.com/octopulumi/octopulumi/pkg/auth"
 	"github.com/octopulumi/octopulumi/pkg/octoenv"
+	"github.com/octopulumi/octopulumi/pkg/report"
 	"github.com/octopulumi/octopulumi/pkg/runner"
 )
 
@@ -28,7 +29,8 @@ type Session struct {
 	// Credentials are the backend credentials.
 	Credentials *auth.Credentials
 
-	messages *octoenv.Writer
+	reporter report.Reporter
+	environ  []string
 	log      io.Writer
 	logger   *slog.Logger
 	redactor *auth.Redactor
@@ -47,13 +49,11 @@ func Prepare(ctx context.Context, cfg Config) (*Session, error) {
 		return nil, err
 	}
 	cfg.Runner = append(settings.runtime.runnerOptions(), cfg.Runner...)
-	if cfg.Messages == nil {
-		cfg.Messages = octoenv.NewWriter(io.Discard)
-	}
+	cfg.Reporter = cfg.reporter()
 	if cfg.Log == nil {
 		cfg.Log = io.Discard
 	}
-	cfg.Log = octoenv.Defuse(cfg.Log)
+	cfg.Log = report.Defuse(cfg.Log)
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
@@ -66,7 +66,7 @@ func Prepare(ctx context.Context, cfg Config) (*Session, error) {
 		fmt.Fprintf(cfg.Log, "octopulumi: the stack imports Pulumi ESC environments: %s (the CLI opens them on Pulumi Cloud)\n", strings.Join(settings.Environments, ", "))
 	}
 
-	creds, err := settings.login.login(ctx, cfg.Messages, cfg.Logger, cfg.Redactor, cfg.Auth)
+	creds, err := settings.login.login(ctx, maskWith(cfg.Reporter), cfg.Logger, cfg.Redactor, cfg.Auth)
 	if err != nil {
 		return nil, err
 	}
@@ -79,7 +79,7 @@ func Prepare(ctx context.Context, cfg Config) (*Session, error) {
 	}
 	onSecret := func(secret string) {
 		cfg.Redactor.Add(secret)
-		_ = cfg.Messages.Mask(secret)
+		_ = cfg.Reporter.Mask(secret)
 	}
 	if err := useAccounts(ctx, cfg, settings, r, onSecret); err != nil {
 		r.Close()
@@ -100,7 +100,8 @@ func Prepare(ctx context.Context, cfg Config) (*Session, error) {
 		Stack:       settings.Stack,
 		Runner:      r,
 		Credentials: creds,
-		messages:    cfg.Messages,
+		reporter:    cfg.Reporter,
+		environ:     cfg.environ(),
 		log:         cfg.Log,
 		logger:      cfg.Logger,
 		redactor:    cfg.Redactor,
@@ -141,7 +142,7 @@ func newRunner(cfg Config, s *Settings, creds *auth.Credentials) (*runner.Runner
 		runner.WithStackConfigFrom(s.StackConfigDir, s.Stack),
 		runner.WithProgress(func(p runner.Progress) {
 			if pct := p.Percent(); pct >= 0 {
-				_ = cfg.Messages.Progress(pct, fmt.Sprintf("%d of %d resource changes", p.Done, p.Total))
+				_ = cfg.Reporter.Progress(pct, fmt.Sprintf("%d of %d resource changes", p.Done, p.Total))
 			}
 		}),
 	}
@@ -161,7 +162,7 @@ func newRunner(cfg Config, s *Settings, creds *auth.Credentials) (*runner.Runner
 	if s.PulumiHome != "" {
 		opts = append(opts, runner.WithPulumiHome(s.PulumiHome))
 	}
-	env := ciEnv(s.Context)
+	env := ciEnv(s.Context, s.Build)
 	if pass, ok := s.Context.Vars.Get(octoenv.VarConfigPassphrase); ok && pass != "" {
 		env[auth.EnvConfigPassphrase] = pass
 	}

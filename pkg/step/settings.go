@@ -9,6 +9,7 @@ import (
 	"github.com/octopulumi/octopulumi/pkg/accounts"
 	"github.com/octopulumi/octopulumi/pkg/auth"
 	"github.com/octopulumi/octopulumi/pkg/octoenv"
+	"github.com/octopulumi/octopulumi/pkg/report"
 	"github.com/octopulumi/octopulumi/pkg/runner"
 )
 
@@ -49,6 +50,9 @@ type Settings struct {
 	// PulumiHome is where plugins are restored to: the configured
 	// PULUMI_HOME, else the default of the step's environment.
 	PulumiHome string
+	// Build is the CI run the step runs in, when it reports to a CI
+	// system rather than Octopus (Build.System is then not Octopus).
+	Build report.Build
 
 	login   loginPlan
 	runtime runtimeSettings
@@ -64,7 +68,7 @@ func ReadSettings(cfg Config) (*Settings, error) {
 		return nil, errors.New("step: no Octopus variables given")
 	}
 	var errs []error
-	s := &Settings{Backend: cfg.Backend, Install: cfg.Install}
+	s := &Settings{Backend: cfg.Backend, Install: cfg.Install, Build: report.ReadBuild(cfg.system(), cfg.environ())}
 	if s.Backend == "" {
 		s.Backend = DefaultBackend
 	}
@@ -89,7 +93,7 @@ func ReadSettings(cfg Config) (*Settings, error) {
 		s.packageManager = proj.packageManager()
 	}
 	// Without Pulumi.yaml the context still reports its own problems.
-	octx, err := newContext(cfg.Vars, s.Project, s.SelfManaged)
+	octx, err := newContext(cfg.Vars, s.Project, s.SelfManaged, s.Build)
 	if err != nil {
 		errs = append(errs, err)
 	} else {
@@ -111,7 +115,7 @@ func ReadSettings(cfg Config) (*Settings, error) {
 		errs = append(errs, rerrs...)
 		s.Update, rerrs = readUpdateOptions(cfg, octx.Vars)
 		errs = append(errs, rerrs...)
-		s.Message = orDefault(cfg.Message, orDefault(octx.Vars.Value(VarUpdateMessage), defaultMessage(octx)))
+		s.Message = orDefault(cfg.Message, orDefault(octx.Vars.Value(VarUpdateMessage), defaultMessage(octx, s.Build)))
 	}
 	if s.PulumiHome, err = pulumiHome(cfg); err != nil {
 		errs = append(errs, err)
@@ -199,7 +203,11 @@ func (s *Settings) checkStack() error {
 // newContext builds the Octopus context, defaulting the stack's project to
 // the program's and, on a self-managed backend, its organization to the
 // only one such a backend has.
-func newContext(vars *octoenv.Variables, project string, selfManaged bool) (*octoenv.Context, error) {
+//
+// Outside Octopus (build names a CI system) the stack defaults to the
+// build's review stack (pr-<number>, else the branch), and without one the
+// error says to give the stack.
+func newContext(vars *octoenv.Variables, project string, selfManaged bool, build report.Build) (*octoenv.Context, error) {
 	// A script step exports every variable it hands over, set or not: a
 	// blank value counts as unset.
 	blank := func(name string) bool { return strings.TrimSpace(vars.Value(name)) == "" }
@@ -209,6 +217,13 @@ func newContext(vars *octoenv.Variables, project string, selfManaged bool) (*oct
 	}
 	if blank(octoenv.VarOrganization) && selfManaged {
 		defaults = append(defaults, octoenv.Variable{Name: octoenv.VarOrganization, Value: selfManagedOrg})
+	}
+	if outsideOctopus(build) && blank(octoenv.VarStack) {
+		stack := build.ReviewStack()
+		if stack == "" {
+			return nil, fmt.Errorf("running in %s outside Octopus, the stack must be given: pass --stack (or set %s); this build names no pull request or branch to name a review stack after", build.System, octoenv.VarStack)
+		}
+		defaults = append(defaults, octoenv.Variable{Name: octoenv.VarStack, Value: stack})
 	}
 	if len(defaults) > 0 {
 		var err error

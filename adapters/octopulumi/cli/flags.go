@@ -161,7 +161,7 @@ func (f *stepFlags) prepare(ctx context.Context, a *app) (*step.Session, error) 
 		Environ:       a.io.Environ,
 		Log:           a.out,
 		Redactor:      a.redactor,
-		Messages:      a.messages,
+		Reporter:      a.reporter(),
 		Logger:        a.logger(),
 		Plugins:       f.plugins,
 		Install:       step.Install(f.install),

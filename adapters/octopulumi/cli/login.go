@@ -30,7 +30,7 @@ worker.`,
 			}
 			creds, err := step.Login(cmd.Context(), step.LoginConfig{
 				Backend: backend, Vars: vars, Organization: vars.Value(octoenv.VarOrganization),
-				Environ: a.io.Environ, Messages: a.messages, Logger: a.logger(), Redactor: a.redactor,
+				Environ: a.io.Environ, Reporter: a.reporter(), Logger: a.logger(), Redactor: a.redactor,
 			})
 			var ce *auth.CheckError
 			if errors.As(err, &ce) && ce.Report != nil {

@@ -2,6 +2,7 @@ package cli
 
 import (
 	"context"
+	"errors"
 	"fmt"
 
 	"github.com/spf13/cobra"
@@ -12,6 +13,7 @@ import (
 func newPreviewCmd(a *app) *cobra.Command {
 	var f stepFlags
 	var opts step.PreviewOptions
+	var comment bool
 	cmd := &cobra.Command{
 		Use:   "preview",
 		Short: "Preview the environment's stack and publish the changes for review",
@@ -23,6 +25,13 @@ variables, and the human diff as an artifact. Pass the fingerprint to
 "octopulumi up --approved-fingerprint" in the apply step.`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			if comment {
+				token := a.getenv("GITHUB_TOKEN")
+				if token == "" {
+					return &usageError{errors.New("--pr-comment needs the job's GitHub token in GITHUB_TOKEN: add `env: GITHUB_TOKEN: ${{ secrets.GITHUB_TOKEN }}` to the step, and `permissions: pull-requests: write` to the job")}
+				}
+				opts.Comment = &step.PullRequestComment{Token: token}
+			}
 			return f.run(cmd, a, func(ctx context.Context, s *step.Session) (string, error) {
 				res, err := s.Preview(ctx, opts)
 				if err != nil {
@@ -34,6 +43,7 @@ variables, and the human diff as an artifact. Pass the fingerprint to
 	}
 	f.register(cmd, a)
 	cmd.Flags().BoolVar(&opts.ExpectNoChanges, "expect-no-changes", false, "fail if the preview finds any change (a drift check)")
+	cmd.Flags().BoolVar(&comment, "pr-comment", false, "in GitHub Actions, keep the preview as a comment on the pull request, edited in place on each push (needs GITHUB_TOKEN)")
 	cmd.Flags().StringVar(&opts.ArtifactDir, "artifact-dir", "", "where to write the diff artifact; it must outlive the step (default: the system temp folder)")
 	return cmd
 }

@@ -12,6 +12,7 @@ import (
 	"github.com/octopulumi/octopulumi/internal/redact"
 	"github.com/octopulumi/octopulumi/pkg/auth"
 	"github.com/octopulumi/octopulumi/pkg/octoenv"
+	"github.com/octopulumi/octopulumi/pkg/report"
 	"github.com/octopulumi/octopulumi/pkg/step"
 )
 
@@ -24,17 +25,21 @@ type IO struct {
 }
 
 // app is what every command shares. Every text it prints goes through one
-// redactor and octoenv.Defuse (out, errOut), so that no secret and no
-// service message that octopulumi did not write itself reaches the task
-// log; only messages, octoenv's service-message writer, writes to the raw
-// standard output.
+// redactor and report.Defuse (out, errOut), so that no secret and no
+// command of Octopus or a CI system that octopulumi did not write itself
+// reaches the log; only the reporter (and messages, octoenv's
+// service-message writer, which the Octopus reporter writes through)
+// writes to the raw standard output.
 type app struct {
-	io       IO
-	redactor *auth.Redactor
-	out      *redact.Writer
-	errOut   *redact.Writer
-	messages *octoenv.Writer
-	verbose  bool
+	io        IO
+	redactor  *auth.Redactor
+	out       *redact.Writer
+	errOut    *redact.Writer
+	messages  *octoenv.Writer
+	verbose   bool
+	report    string // --report: the system to report to, or auto
+	reportDir string // --report-dir
+	rep       report.Reporter
 }
 
 func newApp(stdio IO) *app {
@@ -42,10 +47,48 @@ func newApp(stdio IO) *app {
 	return &app{
 		io:       stdio,
 		redactor: red,
-		out:      red.Writer(octoenv.Defuse(stdio.Out)),
-		errOut:   red.Writer(octoenv.Defuse(stdio.Err)),
+		out:      red.Writer(report.Defuse(stdio.Out)),
+		errOut:   red.Writer(report.Defuse(stdio.Err)),
 		messages: octoenv.NewWriter(stdio.Out),
 	}
+}
+
+// reporter returns the reporter of the system --report names (detected
+// from the environment by default), made once. A system that cannot be
+// named or set up falls back to Octopus service messages, so a failure is
+// still reported; the command itself refuses such a flag (checkReport).
+func (a *app) reporter() report.Reporter {
+	if a.rep != nil {
+		return a.rep
+	}
+	rep, err := a.newReporter()
+	if err != nil {
+		fmt.Fprintf(a.errOut, "warning: %v; reporting with Octopus service messages instead\n", err)
+		rep = report.NewOctopus(a.messages)
+	}
+	a.rep = rep
+	return rep
+}
+
+func (a *app) newReporter() (report.Reporter, error) {
+	sys, err := report.ParseSystem(a.report, a.io.Environ)
+	if err != nil {
+		return nil, err
+	}
+	if sys == report.Octopus {
+		return report.NewOctopus(a.messages), nil
+	}
+	return report.New(sys, report.Options{Out: a.io.Out, Environ: a.io.Environ, Dir: a.reportDir})
+}
+
+// checkReport refuses a --report that names no system. The reporter itself
+// is made when first used, so that a command that reports nothing writes
+// no report file.
+func (a *app) checkReport() error {
+	if _, err := report.ParseSystem(a.report, a.io.Environ); err != nil {
+		return &usageError{fmt.Errorf("--report: %w", err)}
+	}
+	return nil
 }
 
 // stdout and stderr are the command's streams for text.
@@ -66,7 +109,7 @@ func (a *app) fail(msg string) {
 	fmt.Fprintf(a.errOut, "error: %s\n", msg)
 	_ = a.out.Flush()
 	_ = a.errOut.Flush()
-	_ = a.messages.ResultMessage(octoenv.DefuseString(msg))
+	_ = a.reporter().Fail(report.DefuseString(msg))
 }
 
 func (a *app) getenv(name string) string { return step.Getenv(a.io.Environ, name) }
@@ -78,6 +121,11 @@ func Main(ctx context.Context, args []string, stdio IO) int {
 	a := newApp(stdio)
 	defer a.out.Flush()
 	defer a.errOut.Flush()
+	defer func() {
+		if a.rep != nil {
+			_ = a.rep.Close()
+		}
+	}()
 	root := newRoot(a)
 	root.SetArgs(args)
 	root.SetIn(stdio.In)
@@ -137,11 +185,19 @@ func newRoot(a *app) *cobra.Command {
 		Long: `octopulumi runs Pulumi in an Octopus Deploy step: it reads the Octopus
 variables, logs in to the Pulumi backend, selects or creates the stack for the
 environment, runs Pulumi, and reports back with Octopus service messages
-(output variables, artifacts, progress, failure).`,
+(output variables, artifacts, progress, failure).
+
+In the upstream CI system (GitHub Actions, Azure Pipelines, TeamCity, GitLab,
+Jenkins) the same commands need no Octopus variable: the stack comes from
+--stack or the pull request / branch, and the results are reported in that
+system's own way (--report, detected from the environment).`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
 	root.PersistentFlags().BoolVarP(&a.verbose, "verbose", "v", false, "log the library's own diagnostics to stderr")
+	root.PersistentFlags().StringVar(&a.report, "report", orAuto(a.getenv("OCTOPULUMI_REPORT")), "where to report outputs, secrets to mask, files, progress and summaries: auto (detected from the environment), octopus, github, azure, teamcity, gitlab or plain (or $OCTOPULUMI_REPORT)")
+	root.PersistentFlags().StringVar(&a.reportDir, "report-dir", a.getenv("OCTOPULUMI_REPORT_DIR"), "where report files go (summary, dotenv, metrics, JSON) for the systems that read files (default: the system's own, else ./octopulumi-report; or $OCTOPULUMI_REPORT_DIR)")
+	root.PersistentPreRunE = func(*cobra.Command, []string) error { return a.checkReport() }
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return &usageError{err} })
 	root.AddCommand(
 		newDeployCmd(a),
@@ -154,8 +210,16 @@ environment, runs Pulumi, and reports back with Octopus service messages
 		newLoginCmd(a),
 		newOIDCCmd(a),
 		newCacheCmd(a),
+		newPackageCmd(a),
 		newStepTemplateCmd(a),
 		newVersionCmd(a),
 	)
 	return root
+}
+
+func orAuto(s string) string {
+	if s == "" {
+		return report.Auto
+	}
+	return s
 }

@@ -100,6 +100,7 @@ func NewIssuer(opts ...IssuerOption) (*Issuer, error) {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET "+DiscoveryPath, iss.discovery)
 	mux.HandleFunc("GET "+JWKSPath, iss.jwks)
+	mux.HandleFunc("GET "+GitHubIDTokenPath, iss.githubIDToken)
 	iss.srv = startServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if iss.faults.apply(w, r) {
 			return

@@ -1,0 +1,31 @@
+// Package report tells the system that runs a step what happened, in that
+// system's own terms: Octopus Deploy, GitHub Actions, Azure Pipelines,
+// TeamCity, GitLab CI/CD, or plain files for Jenkins and anything else.
+//
+// A [Reporter] has one small vocabulary — set an output, set a secret
+// output, mask a value, attach a file, report progress, record a metric,
+// fail with a message, show a Markdown summary — and one implementation per
+// [System]:
+//
+//	system    outputs                        secrets / masking               summary                      files
+//	octopus   setVariable service messages   sensitive variables, mask       highlighted log lines        createArtifact
+//	github    $GITHUB_OUTPUT                 ::add-mask::                    $GITHUB_STEP_SUMMARY         a notice naming the file
+//	azure     task.setvariable isoutput      issecret=true, task.setsecret   task.uploadsummary           task.uploadfile
+//	teamcity  setParameter                   (none: refused)                 artifact + buildStatus       publishArtifacts
+//	gitlab    dotenv report                  (none: refused)                 summary.md (expose_as)       copied to the report folder
+//	plain     report.json                    (names only)                    summary.md                   copied to the report folder
+//
+// Each format is escaped exactly as its system documents, and tested by
+// parsing what was written with an independent parser. [Detect] chooses the
+// system from the variables each one sets; [ParseSystem] reads a flag.
+// [Build] reads the CI run (branch, pull request, commit, link) from the
+// same variables, for naming a review stack and the update's metadata.
+//
+// [Defuse] is the other half: it breaks every command of every system in
+// text that the step did not write itself (Pulumi's log, a program's
+// output, an error), so that none of it can set a variable, mask, fail or
+// stop the log in any of them.
+//
+// The Octopus specifics (service messages, their escaping) stay in
+// pkg/octoenv; this package composes them with the others.
+package report
