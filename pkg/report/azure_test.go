@@ -4,82 +4,29 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"maps"
 	"os"
 	"path/filepath"
+	"reflect"
 	"slices"
 	"strings"
 	"sync"
 	"testing"
+
+	"github.com/octopulumi/octopulumi/pkg/report/reporttest"
 )
 
-// The Azure agent's side, written from microsoft/azure-pipelines-agent:
-// src/Microsoft.VisualStudio.Services.Agent/Command.cs (TryParse),
-// src/Agent.Sdk/CommandStringConvertor.cs (Unescape), src/Agent.Worker/WorkerCommandManager.cs
-// and the command extensions' CommandArea values (which areas act, matched ignoring case).
-
-var azAreas = []string{"artifact", "build", "codecoverage", "plugininternal", "release", "results", "task", "telemetry"}
-
-// azParsed is a logging command as the agent reads it.
-type azParsed struct {
-	area, event string
-	props       map[string]string // keys in lower case: the agent ignores their case
-	data        string
-}
-
-// azUnescape is CommandStringConvertor.Unescape.
-func azUnescape(s string, percents bool) string {
-	s = replaceAll(s, "%3B", ";", "%0D", "\r", "%0A", "\n", "%5D", "]")
-	if percents {
-		s = strings.ReplaceAll(s, "%AZP25", "%")
-	}
-	return s
-}
-
-// parseAzure reads a line as Command.TryParse does, and reports whether it succeeds.
-func parseAzure(line string, percents, culture bool) (azParsed, bool) {
-	n := toNet(line)
-	start := n.indexOf("##vso[", 0, culture)
-	if start < 0 {
-		return azParsed{}, false
-	}
-	rb := slices.Index(n[start:], ']')
-	cmd := start + len("##vso[")
-	if rb < 0 || start+rb < cmd { // Substring with a negative length throws
-		return azParsed{}, false
-	}
-	info := n[cmd : start+rb].String()
-	name, props, hasProps := strings.Cut(info, " ")
-	areaEvent := netSplit(name, '.')
-	if len(areaEvent) != 2 {
-		return azParsed{}, false
-	}
-	c := azParsed{area: areaEvent[0], event: areaEvent[1], props: map[string]string{}}
-	if hasProps && name != "" {
-		for _, p := range netSplit(props, ';') {
-			if kv := netSplit2(p, '='); len(kv) == 2 {
-				c.props[strings.ToLower(kv[0])] = azUnescape(kv[1], percents)
-			}
-		}
-	}
-	c.data = azUnescape(n[start+rb+1:].String(), percents)
-	return c, true
-}
-
-// azureActs reports whether a command extension takes the command.
-func azureActs(c azParsed) bool {
-	return slices.ContainsFunc(azAreas, func(a string) bool { return strings.EqualFold(a, c.area) })
-}
-
-// azCommands parses every line of out as a command that acts, in both modes alike.
-func azCommands(t *testing.T, out string, percents bool) []azParsed {
+// azCommands parses every line of out as a command that acts, in both modes alike: each line
+// must hold one the agent acts on, read the same on ICU.
+func azCommands(t *testing.T, out string, percents bool) []reporttest.AzureCommand {
 	t.Helper()
-	var cmds []azParsed
-	for _, line := range netLines(out) {
-		c, ok := parseAzure(line, percents, false)
-		if !ok || !azureActs(c) {
+	var cmds []reporttest.AzureCommand
+	for _, line := range reporttest.NetLines(out) {
+		c, ok := reporttest.ParseAzureLine(line, percents, reporttest.Exact)
+		if !ok || !c.Acts() {
 			t.Fatalf("the agent reads no command in %q", line)
 		}
-		if ci, _ := parseAzure(line, percents, true); fmt.Sprint(ci) != fmt.Sprint(c) {
+		if ci, _ := reporttest.ParseAzureLine(line, percents, reporttest.ICU); !reflect.DeepEqual(ci, c) {
 			t.Fatalf("on ICU the agent reads %+v in %q, not %+v", ci, line, c)
 		}
 		cmds = append(cmds, c)
@@ -153,8 +100,8 @@ func TestAzureSetOutputRoundTrip(t *testing.T) {
 						if secret {
 							want["issecret"] = "true"
 						}
-						if len(cmds) != 1 || cmds[0].area != "task" || cmds[0].event != "setvariable" ||
-							fmt.Sprint(cmds[0].props) != fmt.Sprint(want) || cmds[0].data != value {
+						if len(cmds) != 1 || cmds[0].Area != "task" || cmds[0].Event != "setvariable" ||
+							!maps.Equal(cmds[0].Properties, want) || cmds[0].Data != value {
 							t.Fatalf("(%q, %q) reads back as %+v", name, value, cmds)
 						}
 					}
@@ -209,10 +156,10 @@ func TestAzureMask(t *testing.T) {
 			}
 			var masked []string
 			for _, c := range azCommands(t, out.String(), m.percents) {
-				if c.area != "task" || c.event != "setsecret" {
+				if c.Area != "task" || c.Event != "setsecret" {
 					t.Fatalf("%+v among the masks", c)
 				}
-				masked = append(masked, c.data)
+				masked = append(masked, c.Data)
 			}
 			if strings.TrimSpace(value) == "" {
 				if len(masked) > 0 {
@@ -223,7 +170,7 @@ func TestAzureMask(t *testing.T) {
 			if masked[0] != value {
 				t.Errorf("Mask(%q) masks %q first", value, masked[0])
 			}
-			for _, line := range netLines(value) {
+			for _, line := range reporttest.NetLines(value) {
 				if line = strings.TrimSpace(line); line != "" && !slices.Contains(masked, line) {
 					t.Errorf("Mask(%q): the line %q is not masked by itself", value, line)
 				}
@@ -255,14 +202,14 @@ func TestAzureMessages(t *testing.T) {
 				t.Fatalf("%d commands", len(cmds))
 			}
 			for _, c := range cmds {
-				if strings.ReplaceAll(c.data, z, "") != strings.ReplaceAll(want, z, "") || (m.percents && c.data != want) {
-					t.Errorf("%s: %q reads back as %q", m.name, msg, c.data)
+				if strings.ReplaceAll(c.Data, z, "") != strings.ReplaceAll(want, z, "") || (m.percents && c.Data != want) {
+					t.Errorf("%s: %q reads back as %q", m.name, msg, c.Data)
 				}
 			}
-			if c := cmds[0]; c.event != "logissue" || c.props["type"] != "error" {
+			if c := cmds[0]; c.Event != "logissue" || c.Properties["type"] != "error" {
 				t.Errorf("Fail: %+v", c)
 			}
-			if c := cmds[1]; c.event != "setprogress" || c.props["value"] != "100" {
+			if c := cmds[1]; c.Event != "setprogress" || c.Properties["value"] != "100" {
 				t.Errorf("Progress: %+v", c)
 			}
 		}
@@ -285,10 +232,10 @@ func TestAzureAttach(t *testing.T) {
 			t.Fatal(err)
 		}
 		cmds := azCommands(t, out.String(), true)
-		if len(cmds) != 1 || cmds[0].event != "uploadfile" || !filepath.IsAbs(cmds[0].data) || filepath.Base(cmds[0].data) != tc.want {
+		if len(cmds) != 1 || cmds[0].Event != "uploadfile" || !filepath.IsAbs(cmds[0].Data) || filepath.Base(cmds[0].Data) != tc.want {
 			t.Fatalf("Attach(%q) reads back as %+v", tc.name, cmds)
 		}
-		if got, err := os.ReadFile(cmds[0].data); err != nil || string(got) != `{"steps": []}` {
+		if got, err := os.ReadFile(cmds[0].Data); err != nil || string(got) != `{"steps": []}` {
 			t.Errorf("the uploaded file holds %q, %v", got, err)
 		}
 	}
@@ -337,10 +284,10 @@ func TestAzureSummary(t *testing.T) {
 					t.Fatal(err)
 				}
 				cmds := azCommands(t, out.String(), true)
-				if len(cmds) != 1 || cmds[0].event != "uploadsummary" {
+				if len(cmds) != 1 || cmds[0].Event != "uploadsummary" {
 					t.Fatalf("Summary wrote %+v", cmds)
 				}
-				path := cmds[0].data
+				path := cmds[0].Data
 				if !filepath.IsAbs(path) || filepath.Base(path) != azSummaryName || filepath.Dir(filepath.Dir(path)) != tc.wantDir {
 					t.Errorf("the summary is at %s, want %s/<new folder>/%s", path, tc.wantDir, azSummaryName)
 				}
@@ -421,15 +368,15 @@ func FuzzAzureRoundTrip(f *testing.F) {
 				continue
 			}
 			cmds := azCommands(t, out.String(), percents)
-			if len(cmds) != 1 || cmds[0].props["variable"] != name || cmds[0].data != value ||
-				(cmds[0].props["issecret"] == "true") != secret {
+			if len(cmds) != 1 || cmds[0].Properties["variable"] != name || cmds[0].Data != value ||
+				(cmds[0].Properties["issecret"] == "true") != secret {
 				t.Fatalf("(%q, %q, secret %v) reads back as %+v", name, value, secret, cmds)
 			}
 		}
 
 		out.writes = nil
 		if err := a.Mask(value); err == nil {
-			if cmds := azCommands(t, out.String(), percents); strings.TrimSpace(value) != "" && (len(cmds) == 0 || cmds[0].data != value) {
+			if cmds := azCommands(t, out.String(), percents); strings.TrimSpace(value) != "" && (len(cmds) == 0 || cmds[0].Data != value) {
 				t.Fatalf("Mask(%q) reads back as %+v", value, cmds)
 			}
 		} else if !IsUnsupported(err) {
@@ -442,7 +389,7 @@ func FuzzAzureRoundTrip(f *testing.F) {
 		}
 		cmds := azCommands(t, out.String(), percents)
 		want := strings.ReplaceAll(strings.ToValidUTF8(value, "\uFFFD"), z, "")
-		if len(cmds) != 1 || strings.ReplaceAll(cmds[0].data, z, "") != want {
+		if len(cmds) != 1 || strings.ReplaceAll(cmds[0].Data, z, "") != want {
 			t.Fatalf("Fail(%q) reads back as %+v", value, cmds)
 		}
 	})

@@ -9,219 +9,17 @@ import (
 	"strings"
 	"sync"
 	"testing"
-	"unicode"
-	"unicode/utf16"
 	"unicode/utf8"
 
 	"github.com/octopulumi/octopulumi/pkg/octoenv"
+	"github.com/octopulumi/octopulumi/pkg/report/reporttest"
 )
 
 // z is what Defuse inserts, short for the tables.
 const z = "\u200B"
 
-// The parsers below read text as the systems do, written from their sources, not from
-// ours: the GitHub runner (github_test.go), the Azure agent (azure_test.go), TeamCity and
-// Octopus (here). The runner and the agent are .NET: they read a line at a time and hold
-// it as UTF-16, and find their prefixes with culture-sensitive comparisons, which on ICU
-// skip ignorable characters. Each parser runs in two modes: ordinal, and that ICU model.
-
-// netLines splits s into lines as .NET's StreamReader.ReadLine does: at "\r\n", '\r' or '\n'.
-func netLines(s string) []string {
-	var lines []string
-	for s != "" {
-		i := strings.IndexAny(s, "\r\n")
-		if i < 0 {
-			return append(lines, s)
-		}
-		lines = append(lines, s[:i])
-		if s[i] == '\r' && i+1 < len(s) && s[i+1] == '\n' {
-			i++
-		}
-		s = s[i+1:]
-	}
-	return lines
-}
-
-// netString is text as .NET holds it: UTF-16 code units, decoded from UTF-8 with U+FFFD for
-// what is not UTF-8.
-type netString []uint16
-
-func toNet(s string) netString            { return utf16.Encode([]rune(s)) }
-func (n netString) String() string        { return string(utf16.Decode(n)) }
-func (n netString) has(i int) bool        { return i >= 0 && i < len(n) }
-func (n netString) at(i int, c byte) bool { return n.has(i) && n[i] == uint16(c) }
-
-// netWhiteSpace is .NET's char.IsWhiteSpace, which TrimStart and Trim use, as its
-// documentation lists it (learn.microsoft.com, "Char.IsWhiteSpace"): the space separators,
-// U+2028, U+2029, U+0009–U+000D, U+0085.
-func netWhiteSpace(u uint16) bool {
-	switch {
-	case u >= 0x09 && u <= 0x0D, u == 0x20, u == 0x85, u == 0xA0, u == 0x1680,
-		u >= 0x2000 && u <= 0x200A, u == 0x2028, u == 0x2029, u == 0x202F, u == 0x205F, u == 0x3000:
-		return true
-	}
-	return false
-}
-
-// icuIgnorable says which characters the ICU model skips: format characters (U+200B, U+FEFF,
-// U+00AD …), control characters other than white space, and U+034F. ICU 72's root collation,
-// asked with usearch for "##[" in "##<c>[x]", skips each of U+0000, U+0001, U+00AD, U+034F,
-// U+180E, U+200B, U+200C, U+200D, U+2060 and U+FEFF, and none of U+0020, U+00A0, U+3164.
-func icuIgnorable(u uint16) bool {
-	r := rune(u)
-	return unicode.Is(unicode.Cf, r) || (unicode.Is(unicode.Cc, r) && !netWhiteSpace(u)) || r == 0x034F
-}
-
-// matchAt returns where pat matches n from s on, ignorables between its characters skipped
-// in culture mode, or -1.
-func (n netString) matchAt(s int, pat string, culture bool) int {
-	j := s
-	for k := 0; k < len(pat); {
-		switch {
-		case n.at(j, pat[k]):
-			j, k = j+1, k+1
-		case culture && k > 0 && n.has(j) && icuIgnorable(n[j]):
-			j++
-		default:
-			return -1
-		}
-	}
-	return j
-}
-
-// indexOf is string.IndexOf(pat, from): ordinal, or the ICU model, whose match starts at
-// the first character of pat (ICU reports the shortest match).
-func (n netString) indexOf(pat string, from int, culture bool) int {
-	for s := from; s < len(n); s++ {
-		if n.matchAt(s, pat, culture) >= 0 {
-			return s
-		}
-	}
-	return -1
-}
-
-// startsWith is string.StartsWith(pat): the ICU model skips leading ignorables too.
-func (n netString) startsWith(pat string, culture bool) bool {
-	s := 0
-	for culture && n.has(s) && icuIgnorable(n[s]) {
-		s++
-	}
-	return n.matchAt(s, pat, culture) >= 0
-}
-
-// netSplit2 is s.Split(sep, 2, StringSplitOptions.RemoveEmptyEntries): empty pieces are
-// dropped, and so are the separators right after the first piece (dotnet/runtime
-// String.Manipulation.cs, SplitWithPostProcessing): "a==b" gives "a" and "b".
-func netSplit2(s string, sep byte) []string {
-	var out []string
-	for len(out) < 1 {
-		i := strings.IndexByte(s, sep)
-		if i < 0 {
-			break
-		}
-		if i > 0 {
-			out = append(out, s[:i])
-		}
-		s = s[i+1:]
-	}
-	if len(out) == 1 {
-		s = strings.TrimLeft(s, string(sep))
-	}
-	if s != "" {
-		out = append(out, s)
-	}
-	return out
-}
-
-// netSplit is s.Split(sep, StringSplitOptions.RemoveEmptyEntries).
-func netSplit(s string, sep byte) []string {
-	return slices.DeleteFunc(strings.Split(s, string(sep)), func(p string) bool { return p == "" })
-}
-
-// teamcityMessages returns the service messages TeamCity finds in a line
-// (jetbrains.buildServer.messages.serviceMessages.ServiceMessage: String.indexOf of
-// "##teamcity[", ordinal as Java's is, then the message runs to a ']').
-func teamcityMessages(line string) []string {
-	var found []string
-	for {
-		i := strings.Index(line, "##teamcity[")
-		if i < 0 {
-			return found
-		}
-		line = line[i+len("##teamcity["):]
-		if j := strings.IndexByte(line, ']'); j >= 0 {
-			found = append(found, line[:j])
-		}
-	}
-}
-
-// commandsIn returns every command of any system a parser finds in out, in either mode,
-// that its system would act on.
-func commandsIn(out string) []string {
-	var found []string
-	var p octoenv.Parser
-	msgs, errs := p.Feed(out)
-	for _, m := range msgs {
-		found = append(found, fmt.Sprintf("octopus %v", m))
-	}
-	for _, e := range errs {
-		found = append(found, fmt.Sprintf("octopus error %v", e))
-	}
-	if p.Pending() {
-		found = append(found, "octopus: a message left open")
-	}
-	for _, line := range netLines(out) {
-		for _, culture := range []bool{false, true} {
-			if c, ok := parseGitHub(line, culture); ok {
-				found = append(found, fmt.Sprintf("github (culture %v) %+v in %q", culture, c, line))
-			}
-			if c, ok := parseAzure(line, true, culture); ok && azureActs(c) {
-				found = append(found, fmt.Sprintf("azure (culture %v) %+v in %q", culture, c, line))
-			}
-		}
-		// The Azure log viewer's formatting commands: ordinal, in a browser.
-		if strings.Contains(line, "##[") {
-			found = append(found, fmt.Sprintf("azure formatting command in %q", line))
-		}
-		for _, m := range teamcityMessages(line) {
-			found = append(found, fmt.Sprintf("teamcity %q", m))
-		}
-	}
-	return found
-}
-
-// TestParsersFindCommands: the parsers find what each system acts on, so that finding
-// nothing in Defuse's output means something.
-func TestParsersFindCommands(t *testing.T) {
-	t.Parallel()
-	for _, in := range []string{
-		"::add-mask::x",
-		" \t::error title=t::x",
-		"\u3000::warning::x",
-		"text ##[error]x",
-		"##vso[task.setvariable variable=a]b",
-		"echo ##vso[task.logissue type=error]x",
-		"x ##teamcity[buildProblem description='x']",
-		"##octopus[setVariable name='QQ==' value='MQ==']",
-	} {
-		if len(commandsIn(in)) == 0 {
-			t.Errorf("no command found in %q", in)
-		}
-	}
-	// On ICU the agent finds "##vso[" with U+200B inside, then reads the area at a fixed
-	// offset: it starts with '[' and names no command extension.
-	c, ok := parseAzure("##vso"+z+"[task.setvariable variable=a]b", true, true)
-	if !ok || c.area != "[task" || azureActs(c) {
-		t.Errorf("ICU model: got %+v, %v; want the area [task, acting on nothing", c, ok)
-	}
-	if _, ok := parseAzure("##vso"+z+"[task.setvariable variable=a]b", true, false); ok {
-		t.Error("ordinal: a command found in a defused line")
-	}
-	// ':' + U+200B + ':' starts with "::" to ICU; the name then starts with ':'.
-	if c, ok := parseGitHub(":"+z+":error::x", true); ok {
-		t.Errorf("ICU model: %+v found in a defused line", c)
-	}
-}
+// Whether any system would act on Defuse's output is judged by reporttest.CommandsIn, whose
+// parsers read text as each system does, written from the systems' sources, not from ours.
 
 var defuseCases = []struct {
 	name, in, want string
@@ -285,7 +83,7 @@ func TestDefuseSplits(t *testing.T) {
 					t.Errorf("writes %q: got %q, want %q", chunks, out.String(), tc.want)
 				}
 			}
-			if found := commandsIn(tc.want); len(found) > 0 {
+			if found := reporttest.CommandsIn(tc.want); len(found) > 0 {
 				t.Errorf("commands in the defused text: %q", found)
 			}
 		})
@@ -437,7 +235,7 @@ func defuseReference(in string) string {
 		lead := 0
 		for lead < len(line) {
 			r, size := utf8.DecodeRuneInString(line[lead:])
-			if r == utf8.RuneError || r > 0xFFFF || !(netWhiteSpace(uint16(r)) || r == 0x180E || r == 0xFEFF) {
+			if r == utf8.RuneError || !(reporttest.NetWhiteSpace(r) || r == 0x180E || r == 0xFEFF) {
 				break
 			}
 			lead += size
@@ -509,7 +307,7 @@ func FuzzDefuse(f *testing.F) {
 			t.Fatalf("%d writes became %d", len(pieces), len(rw.writes))
 		}
 		got := rw.String()
-		if found := commandsIn(got); len(found) > 0 {
+		if found := reporttest.CommandsIn(got); len(found) > 0 {
 			t.Fatalf("Defuse(%q) = %q holds commands: %q", data, got, found)
 		}
 		if want := defuseReference(string(data)); got != want {

@@ -6,187 +6,32 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"reflect"
 	"slices"
 	"strings"
 	"sync"
 	"testing"
 	"unicode/utf8"
+
+	"github.com/octopulumi/octopulumi/pkg/report/reporttest"
 )
 
-// The GitHub runner's side, written from actions/runner: src/Runner.Common/ActionCommand.cs
-// (TryParseV2, TryParse and their unescaping), src/Runner.Worker/ActionCommandManager.cs
-// (the registered commands, matched ignoring case) and src/Runner.Worker/FileCommandManager.cs
-// (EnvFileKeyValuePairs, which reads $GITHUB_OUTPUT).
-
-// ghRegistered are the commands the runner registers (internal-set-repo-path only for its
-// plugins; counted here all the same).
-var ghRegistered = []string{"add-mask", "add-matcher", "add-path", "debug", "echo", "endgroup",
-	"error", "group", "internal-set-repo-path", "notice", "remove-matcher", "save-state",
-	"set-env", "set-output", "stop-commands", "warning"}
-
-// ghParsed is a workflow command as the runner reads it.
-type ghParsed struct {
-	name  string
-	props map[string]string // keys in lower case: the runner ignores their case
-	data  string
-}
-
-// replaceAll applies ReplaceAll for each old, new pair in turn, as the runner's chain of
-// string.Replace calls does.
-func replaceAll(s string, pairs ...string) string {
-	for i := 0; i < len(pairs); i += 2 {
-		s = strings.ReplaceAll(s, pairs[i], pairs[i+1])
-	}
-	return s
-}
-
-// parseGitHub reads a line as the runner does: TryParseV2 ("::name props::data" after
-// leading white space), then TryParse ("##[name props]data" anywhere). It reports whether
-// the line holds a registered command.
-func parseGitHub(line string, culture bool) (ghParsed, bool) {
-	if c, ok := parseGitHubV2(line, culture); ok {
-		return c, true
-	}
-	return parseGitHubV1(line, culture)
-}
-
-func parseGitHubV2(line string, culture bool) (ghParsed, bool) {
-	n := toNet(line)
-	for len(n) > 0 && netWhiteSpace(n[0]) {
-		n = n[1:]
-	}
-	if !n.startsWith("::", culture) {
-		return ghParsed{}, false
-	}
-	end := n.indexOf("::", 2, culture)
-	if end < 0 {
-		return ghParsed{}, false
-	}
-	name, props, hasProps := strings.Cut(n[2:end].String(), " ")
-	if !slices.ContainsFunc(ghRegistered, func(r string) bool { return strings.EqualFold(r, name) }) {
-		return ghParsed{}, false
-	}
-	c := ghParsed{name: name, props: map[string]string{}}
-	if hasProps {
-		trimmed := strings.TrimFunc(props, func(r rune) bool { return r <= 0xFFFF && netWhiteSpace(uint16(r)) })
-		for _, p := range netSplit(trimmed, ',') {
-			if kv := netSplit2(p, '='); len(kv) == 2 {
-				c.props[strings.ToLower(kv[0])] = replaceAll(kv[1], "%0D", "\r", "%0A", "\n", "%3A", ":", "%2C", ",", "%25", "%")
-			}
-		}
-	}
-	c.data = replaceAll(n[end+2:].String(), "%0D", "\r", "%0A", "\n", "%25", "%")
-	return c, true
-}
-
-func parseGitHubV1(line string, culture bool) (ghParsed, bool) {
-	n := toNet(line)
-	start := n.indexOf("##[", 0, culture)
-	if start < 0 {
-		return ghParsed{}, false
-	}
-	rb := slices.Index(n[start:], ']')
-	cmd := start + len("##[")
-	if rb < 0 || start+rb < cmd { // Substring with a negative length throws
-		return ghParsed{}, false
-	}
-	rb += start
-	name, props, hasProps := strings.Cut(n[cmd:rb].String(), " ")
-	if !slices.ContainsFunc(ghRegistered, func(r string) bool { return strings.EqualFold(r, name) }) {
-		return ghParsed{}, false
-	}
-	unescape := func(s string) string {
-		return replaceAll(s, "%3B", ";", "%0D", "\r", "%0A", "\n", "%5D", "]", "%25", "%")
-	}
-	c := ghParsed{name: name, props: map[string]string{}}
-	if hasProps {
-		for _, p := range netSplit(props, ';') {
-			if kv := netSplit2(p, '='); len(kv) == 2 {
-				c.props[strings.ToLower(kv[0])] = unescape(kv[1])
-			}
-		}
-	}
-	c.data = unescape(n[rb+1:].String())
-	return c, true
-}
-
-// ghCommands parses every line of out as a command, in both modes alike.
-func ghCommands(t *testing.T, out string) []ghParsed {
+// ghCommands parses every line of out as a command, in both modes alike: each line must hold
+// one the runner acts on, read the same on ICU.
+func ghCommands(t *testing.T, out string) []reporttest.GitHubCommand {
 	t.Helper()
-	var cmds []ghParsed
-	for _, line := range netLines(out) {
-		c, ok := parseGitHub(line, false)
+	var cmds []reporttest.GitHubCommand
+	for _, line := range reporttest.NetLines(out) {
+		c, ok := reporttest.ParseGitHubLine(line, reporttest.Exact)
 		if !ok {
 			t.Fatalf("the runner reads no command in %q", line)
 		}
-		if ci, _ := parseGitHub(line, true); fmt.Sprint(ci) != fmt.Sprint(c) {
+		if ci, _ := reporttest.ParseGitHubLine(line, reporttest.ICU); !reflect.DeepEqual(ci, c) {
 			t.Fatalf("on ICU the runner reads %+v in %q, not %+v", ci, line, c)
 		}
 		cmds = append(cmds, c)
 	}
 	return cmds
-}
-
-// parseGitHubOutputs reads an outputs file as EnvFileKeyValuePairs does, on Windows or not.
-func parseGitHubOutputs(raw []byte, windows bool) ([][2]string, error) {
-	// File.ReadAllText: UTF-8, a byte order mark dropped, U+FFFD for what is not UTF-8.
-	text := strings.ToValidUTF8(strings.TrimPrefix(string(raw), "\uFEFF"), "\uFFFD")
-	index := 0
-	readLine := func() (line, newline string, ok bool) {
-		if index >= len(text) {
-			return "", "", false
-		}
-		start := index
-		lf := strings.Index(text[index:], "\n")
-		if lf < 0 {
-			index = len(text)
-			return text[start:], "", true
-		}
-		lf += index
-		if windows {
-			if crlf := strings.Index(text[index:], "\r\n"); crlf >= 0 && crlf+index < lf {
-				index = crlf + index + 2
-				return text[start : index-2], "\r\n", true
-			}
-		}
-		index = lf + 1
-		return text[start:lf], "\n", true
-	}
-	var pairs [][2]string
-	for line, _, ok := readLine(); ok; line, _, ok = readLine() {
-		if line == "" {
-			continue
-		}
-		eq, heredoc := strings.Index(line, "="), strings.Index(line, "<<")
-		switch {
-		case eq >= 0 && (heredoc < 0 || eq < heredoc):
-			k, v, _ := strings.Cut(line, "=")
-			pairs = append(pairs, [2]string{k, v})
-		case heredoc >= 0 && (eq < 0 || heredoc < eq):
-			k, delimiter, _ := strings.Cut(line, "<<")
-			if k == "" || delimiter == "" {
-				return nil, fmt.Errorf("invalid format %q", line)
-			}
-			start, end := index, index
-			for {
-				l, newline, ok := readLine()
-				if !ok {
-					return nil, fmt.Errorf("matching delimiter not found %q", delimiter)
-				}
-				if l == delimiter {
-					break
-				}
-				if newline == "" {
-					return nil, errors.New("EOF marker missing new line")
-				}
-				end = index - len(newline)
-			}
-			pairs = append(pairs, [2]string{k, text[start:max(start, end)]})
-		default:
-			return nil, fmt.Errorf("invalid format %q", line)
-		}
-	}
-	return pairs, nil
 }
 
 // Values to write that a careless format would garble, shared by the Azure tests.
@@ -231,13 +76,13 @@ func newTestGitHubIn(t *testing.T, dir string, out *recordWrites, eol string) (g
 	return g, outputs, summary
 }
 
-func readOutputs(t *testing.T, path string, windows bool) [][2]string {
+func readOutputs(t *testing.T, path string, windows bool) []reporttest.Pair {
 	t.Helper()
 	raw, err := os.ReadFile(path)
 	if err != nil {
 		t.Fatal(err)
 	}
-	pairs, err := parseGitHubOutputs(raw, windows)
+	pairs, err := reporttest.GitHubOutputPairs(string(raw), windows)
 	if err != nil {
 		t.Fatalf("the runner cannot read %q: %v", raw, err)
 	}
@@ -259,13 +104,13 @@ func TestGitHubSetOutputRoundTrip(t *testing.T) {
 			t.Parallel()
 			var out recordWrites
 			g, outputs, _ := newTestGitHub(t, &out, e.eol)
-			var want [][2]string
+			var want []reporttest.Pair
 			for _, name := range hostileNames {
 				for _, value := range hostileValues {
 					if err := g.SetOutput(name, value); err != nil {
 						t.Fatalf("SetOutput(%q, %q): %v", name, value, err)
 					}
-					want = append(want, [2]string{name, value})
+					want = append(want, reporttest.Pair{Name: name, Value: value})
 				}
 			}
 			if got := readOutputs(t, outputs, e.windows); !slices.Equal(got, want) {
@@ -345,24 +190,12 @@ func TestGitHubSetOutputAfterOpenLine(t *testing.T) {
 			if err := g.SetOutput("after", "2"); err != nil {
 				t.Fatal(err)
 			}
-			want := [][2]string{{"before", "1"}, {"after", "2"}}
+			want := []reporttest.Pair{{Name: "before", Value: "1"}, {Name: "after", Value: "2"}}
 			if got := readOutputs(t, outputs, e.windows); !slices.Equal(got, want) {
 				t.Errorf("read back %q, want %q", got, want)
 			}
 		})
 	}
-}
-
-// runnerMaskLines is what the runner masks for one ::add-mask:: (AddMaskCommandExtension):
-// the value, and its lines split at CR and LF, trimmed, empty ones dropped.
-func runnerMaskLines(data string) []string {
-	masks := []string{data}
-	for _, l := range strings.FieldsFunc(data, func(r rune) bool { return r == '\r' || r == '\n' }) {
-		if l = strings.TrimFunc(l, func(r rune) bool { return r <= 0xFFFF && netWhiteSpace(uint16(r)) }); l != "" {
-			masks = append(masks, l)
-		}
-	}
-	return masks
 }
 
 // checkMasked checks that out holds only ::add-mask:: commands and that, with them, every
@@ -371,10 +204,10 @@ func checkMasked(t *testing.T, out, secret string) {
 	t.Helper()
 	var masked []string
 	for _, c := range ghCommands(t, out) {
-		if c.name != "add-mask" {
-			t.Fatalf("command %q among the masks", c.name)
+		if c.Name != "add-mask" {
+			t.Fatalf("command %q among the masks", c.Name)
 		}
-		masked = append(masked, c.data)
+		masked = append(masked, c.Value)
 	}
 	if strings.TrimSpace(secret) == "" {
 		if len(masked) > 0 {
@@ -385,8 +218,8 @@ func checkMasked(t *testing.T, out, secret string) {
 	if len(masked) == 0 || masked[0] != secret {
 		t.Fatalf("masked %q, want %q first", masked, secret)
 	}
-	for _, line := range netLines(secret) {
-		line = strings.TrimFunc(line, func(r rune) bool { return r <= 0xFFFF && netWhiteSpace(uint16(r)) })
+	for _, line := range reporttest.NetLines(secret) {
+		line = reporttest.NetTrim(line)
 		if line != "" && !slices.Contains(masked, line) {
 			t.Errorf("the line %q of the secret is not masked by itself (masks %q)", line, masked)
 		}
@@ -405,7 +238,7 @@ func TestGitHubSecretOutputRoundTrip(t *testing.T) {
 					t.Fatalf("SetSecretOutput(%q): %v", value, err)
 				}
 				checkMasked(t, out.String(), value)
-				want := [][2]string{{"Secret", value}}
+				want := []reporttest.Pair{{Name: "Secret", Value: value}}
 				if got := readOutputs(t, outputs, e.windows); !slices.Equal(got, want) {
 					t.Errorf("read back %q, want %q", got, want)
 				}
@@ -424,8 +257,8 @@ func TestGitHubMask(t *testing.T) {
 		}
 		checkMasked(t, out.String(), value)
 		// One Write per command.
-		if len(out.writes) != len(netLines(out.String())) {
-			t.Errorf("Mask(%q): %d writes for %d commands", value, len(out.writes), len(netLines(out.String())))
+		if len(out.writes) != len(reporttest.NetLines(out.String())) {
+			t.Errorf("Mask(%q): %d writes for %d commands", value, len(out.writes), len(reporttest.NetLines(out.String())))
 		}
 	}
 	g, _, _ := newTestGitHub(t, &recordWrites{}, "\n")
@@ -444,7 +277,7 @@ func TestGitHubFail(t *testing.T) {
 		}
 		cmds := ghCommands(t, out.String())
 		want := strings.ToValidUTF8(msg, "\uFFFD")
-		if len(cmds) != 1 || cmds[0].name != "error" || cmds[0].props["title"] != ghTitle || cmds[0].data != want {
+		if len(cmds) != 1 || cmds[0].Name != "error" || cmds[0].Properties["title"] != ghTitle || cmds[0].Value != want {
 			t.Errorf("Fail(%q) reads back as %+v", msg, cmds)
 		}
 	}
@@ -464,7 +297,7 @@ func TestGitHubAttach(t *testing.T) {
 			t.Fatal(err)
 		}
 		cmds := ghCommands(t, out.String())
-		if len(cmds) != 1 || cmds[0].name != "notice" || !strings.HasPrefix(cmds[0].data, tc.want+" is at "+file) {
+		if len(cmds) != 1 || cmds[0].Name != "notice" || !strings.HasPrefix(cmds[0].Value, tc.want+" is at "+file) {
 			t.Errorf("Attach(%q) reads back as %+v", tc.name, cmds)
 		}
 	}
@@ -490,7 +323,7 @@ func TestGitHubProgress(t *testing.T) {
 			if err := g.Progress(tc.percent, msg); err != nil {
 				t.Fatal(err)
 			}
-			if found := commandsIn(out.String()); len(found) > 0 {
+			if found := reporttest.CommandsIn(out.String()); len(found) > 0 {
 				t.Errorf("Progress(%q) writes commands: %q", msg, found)
 			}
 			if got, want := strings.ReplaceAll(out.String(), z, ""), strings.ReplaceAll(tc.prefix+msg+"\n", z, ""); got != want {
@@ -538,7 +371,7 @@ func TestGitHubSummaryToLog(t *testing.T) {
 		if err := r.Summary(md); err != nil {
 			t.Fatal(err)
 		}
-		if found := commandsIn(out.String()); len(found) > 0 {
+		if found := reporttest.CommandsIn(out.String()); len(found) > 0 {
 			t.Errorf("Summary(%q) writes commands: %q", md, found)
 		}
 		if got, want := strings.ReplaceAll(out.String(), z, ""), strings.ReplaceAll(md, z, ""); strings.TrimSuffix(got, "\n") != strings.TrimSuffix(want, "\n") {
@@ -672,9 +505,9 @@ func FuzzGitHubRoundTrip(f *testing.F) {
 		}
 		var out recordWrites
 		g, outputs, _ := newTestGitHubIn(t, dir, &out, eol)
-		var want [][2]string
+		var want []reporttest.Pair
 		if err := g.SetOutput(name, value); err == nil {
-			want = append(want, [2]string{name, value})
+			want = append(want, reporttest.Pair{Name: name, Value: value})
 		} else if !IsUnsupported(err) {
 			t.Fatalf("SetOutput(%q, %q): %v", name, value, err)
 		}
@@ -685,7 +518,7 @@ func FuzzGitHubRoundTrip(f *testing.F) {
 		out.writes = nil
 		if err := g.SetSecretOutput(name, value); err == nil {
 			checkMasked(t, out.String(), value)
-			want = append(want, [2]string{name, value})
+			want = append(want, reporttest.Pair{Name: name, Value: value})
 		} else if !IsUnsupported(err) {
 			t.Fatalf("SetSecretOutput(%q, %q): %v", name, value, err)
 		}
@@ -698,7 +531,7 @@ func FuzzGitHubRoundTrip(f *testing.F) {
 			t.Fatal(err)
 		}
 		cmds := ghCommands(t, out.String())
-		if len(cmds) != 1 || cmds[0].data != strings.ToValidUTF8(value, "\uFFFD") {
+		if len(cmds) != 1 || cmds[0].Value != strings.ToValidUTF8(value, "\uFFFD") {
 			t.Fatalf("Fail(%q) reads back as %+v", value, cmds)
 		}
 	})

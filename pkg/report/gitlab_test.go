@@ -10,129 +10,17 @@ import (
 	"regexp"
 	"runtime"
 	"slices"
-	"strconv"
 	"strings"
 	"sync"
 	"testing"
 	"unicode/utf8"
+
+	"github.com/octopulumi/octopulumi/pkg/report/reporttest"
 )
 
-// The rules below are GitLab's, written independently of the code under
-// test, from gitlab app/services/ci/parse_dotenv_artifact_service.rb,
-// app/models/concerns/ci/has_variable.rb and doc/ci/yaml/artifacts_reports.md,
-// and from gitlab-runner common/variables.go.
-
-var (
-	glKey        = regexp.MustCompile(`^[a-zA-Z0-9_]+$`)
-	glKeyUnsafe  = regexp.MustCompile(`[^A-Za-z0-9_]`)
-	omMetricName = regexp.MustCompile(`^[a-zA-Z_:][a-zA-Z0-9_:]*$`)
-	omRealNumber = regexp.MustCompile(`^[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?$`)
-	omSpecial    = regexp.MustCompile(`^(?i:[+-]?inf(?:inity)?|nan)$`)
-)
-
-// rubyStrip is Ruby's String#strip: NUL and ASCII white space off both ends.
-func rubyStrip(s string) string { return strings.Trim(s, "\x00\t\n\v\f\r ") }
-
-// parseGitLabDotenv reads a dotenv report as GitLab does and returns each
-// variable as a later job's environment holds it:
-//   - the file must be under 5 KB (dotenv_size);
-//   - it is read as UTF-8 (invalid bytes replaced) without a leading BOM;
-//   - each line (split at "\n", as Ruby's each_line) must match
-//     /^(.*?)=(.*)$/: the key is up to the first "=", both sides stripped;
-//     no empty line, no comment;
-//   - a key is 1 to 255 of [a-zA-Z0-9_] (Ci::HasVariable);
-//   - a repeated key: the last value wins; at most 20 variables
-//     (dotenv_variables);
-//   - the runner expands the values (raw: false) with os.Expand, where "$$"
-//     is "$"; any other reference fails the test, since our values hold none.
-func parseGitLabDotenv(data []byte) (map[string]string, error) {
-	if len(data) >= 5*1024 {
-		return nil, fmt.Errorf("dotenv artifact too big: %d bytes", len(data))
-	}
-	text := strings.TrimPrefix(strings.ToValidUTF8(string(data), "\uFFFD"), "\uFEFF")
-	vars := map[string]string{}
-	lines := strings.SplitAfter(text, "\n")
-	if lines[len(lines)-1] == "" {
-		lines = lines[:len(lines)-1]
-	}
-	for _, line := range lines {
-		line = strings.TrimSuffix(line, "\n")
-		k, v, ok := strings.Cut(line, "=")
-		if !ok {
-			return nil, fmt.Errorf("invalid format: line %q", line)
-		}
-		k, v = rubyStrip(k), rubyStrip(v)
-		if !glKey.MatchString(k) || len(k) > 255 {
-			return nil, fmt.Errorf("invalid key %q", k)
-		}
-		vars[k] = v
-	}
-	if len(vars) > 20 {
-		return nil, fmt.Errorf("%d variables, more than 20", len(vars))
-	}
-	for k, v := range vars {
-		var refs []string
-		vars[k] = os.Expand(v, func(name string) string {
-			if name == "$" {
-				return "$"
-			}
-			refs = append(refs, name)
-			return ""
-		})
-		if len(refs) > 0 {
-			return nil, fmt.Errorf("%s refers to %q", k, refs)
-		}
-	}
-	return vars, nil
-}
-
-// parseOpenMetrics reads an OpenMetrics text exposition (the OpenMetrics
-// specification, "Text format") of gauges and untyped metrics without
-// labels: "# TYPE name type" lines, "name value" samples, a family's lines
-// together and each family once, ending in "# EOF".
-func parseOpenMetrics(text string) (map[string]float64, error) {
-	body, ok := strings.CutSuffix(strings.TrimSuffix(text, "\n"), "# EOF")
-	if !ok || (body != "" && !strings.HasSuffix(body, "\n")) {
-		return nil, errors.New(`no "# EOF" line at the end`)
-	}
-	metrics := map[string]float64{}
-	family := ""
-	for line := range strings.SplitSeq(strings.TrimSuffix(body, "\n"), "\n") {
-		if line == "" && body == "" {
-			break
-		}
-		if rest, ok := strings.CutPrefix(line, "# TYPE "); ok {
-			name, typ, ok := strings.Cut(rest, " ")
-			if !ok || !omMetricName.MatchString(name) || !slices.Contains([]string{"gauge", "unknown"}, typ) {
-				return nil, fmt.Errorf("bad TYPE line %q", line)
-			}
-			if _, seen := metrics[name]; seen || name == family {
-				return nil, fmt.Errorf("family %s twice", name)
-			}
-			family = name
-			continue
-		}
-		if strings.HasPrefix(line, "#") {
-			return nil, fmt.Errorf("unexpected comment %q", line)
-		}
-		name, value, ok := strings.Cut(line, " ")
-		if !ok || !omMetricName.MatchString(name) || name != family {
-			return nil, fmt.Errorf("sample %q outside its family %q", line, family)
-		}
-		if _, dup := metrics[name]; dup {
-			return nil, fmt.Errorf("sample %s twice", name)
-		}
-		if !omRealNumber.MatchString(value) && !omSpecial.MatchString(value) {
-			return nil, fmt.Errorf("value %q is not an OpenMetrics number", value)
-		}
-		n, err := strconv.ParseFloat(value, 64)
-		if err != nil {
-			return nil, err
-		}
-		metrics[name] = n
-	}
-	return metrics, nil
-}
+// glKeyUnsafe is what the reporter replaces with "_" in an output's name to make a key GitLab
+// takes (reporttest.GitLabDotenv checks the key).
+var glKeyUnsafe = regexp.MustCompile(`[^A-Za-z0-9_]`)
 
 func newTestGitLab(t testing.TB) (Reporter, string, *bytes.Buffer) {
 	t.Helper()
@@ -154,7 +42,7 @@ func readDotenv(t testing.TB, dir string) map[string]string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	vars, err := parseGitLabDotenv(data)
+	vars, err := reporttest.GitLabDotenv(data)
 	if err != nil {
 		t.Fatalf("GitLab would refuse the dotenv report %q: %v", data, err)
 	}
@@ -316,7 +204,7 @@ func TestGitLabMetrics(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		got, err := parseOpenMetrics(string(data))
+		got, err := reporttest.OpenMetrics(string(data))
 		if err != nil {
 			t.Fatalf("metrics.txt %q: %v", data, err)
 		}
@@ -445,7 +333,7 @@ func TestGitLabCloseWritesReports(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if m, err := parseOpenMetrics(string(data)); err != nil || len(m) != 0 {
+	if m, err := reporttest.OpenMetrics(string(data)); err != nil || len(m) != 0 {
 		t.Errorf("an empty run's metrics.txt %q: %v, %v", data, m, err)
 	}
 	entries, err := os.ReadDir(dir)

@@ -11,20 +11,9 @@ import (
 	"slices"
 	"strings"
 	"testing"
-)
 
-// plainJSON is report.json as a later stage decodes it.
-type plainJSON struct {
-	Outputs       map[string]string  `json:"outputs"`
-	SecretOutputs []string           `json:"secretOutputs"`
-	Metrics       map[string]float64 `json:"metrics"`
-	Attachments   []struct {
-		Name string `json:"name"`
-		Path string `json:"path"`
-	} `json:"attachments"`
-	Failure string `json:"failure"`
-	Summary string `json:"summary"`
-}
+	"github.com/octopulumi/octopulumi/pkg/report/reporttest"
+)
 
 func newTestPlain(t testing.TB) (Reporter, string, *bytes.Buffer) {
 	t.Helper()
@@ -37,17 +26,15 @@ func newTestPlain(t testing.TB) (Reporter, string, *bytes.Buffer) {
 	return r, dir, &out
 }
 
-func readPlain(t testing.TB, dir string) plainJSON {
+func readPlain(t testing.TB, dir string) reporttest.PlainReport {
 	t.Helper()
 	data, err := os.ReadFile(filepath.Join(dir, "report.json"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	var rep plainJSON
-	dec := json.NewDecoder(bytes.NewReader(data))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&rep); err != nil {
-		t.Fatalf("report.json %q: %v", data, err)
+	rep, err := reporttest.ReadPlainReport(data)
+	if err != nil {
+		t.Fatalf("%q: %v", data, err)
 	}
 	return rep
 }

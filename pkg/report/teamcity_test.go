@@ -14,216 +14,29 @@ import (
 	"testing"
 	"unicode/utf16"
 	"unicode/utf8"
+
+	"github.com/octopulumi/octopulumi/pkg/report/reporttest"
 )
 
-// tcMessage is a service message as parseServiceMessage reads it.
-type tcMessage struct {
-	Name  string
-	Value string            // the single-attribute form's value
-	Attrs map[string]string // the multiple-attribute form's attributes
-}
-
-var (
-	tcMessageName = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9-]*$`)
-	tcJavaID      = regexp.MustCompile(`^[A-Za-z_$][A-Za-z0-9_$]*$`)
-)
-
-// parseServiceMessages reads out as service messages, one a line, with
-// parseServiceMessage.
-func parseServiceMessages(t testing.TB, out string) []tcMessage {
+// parseServiceMessages reads out as service messages, one a line, each line strictly one
+// whole message (reporttest.ParseTeamCityMessage), the last ended by a line break.
+func parseServiceMessages(t testing.TB, out string) []reporttest.TeamCityMessage {
 	t.Helper()
 	if out != "" && !strings.HasSuffix(out, "\n") {
 		t.Fatalf("output does not end with a line break: %q", out)
 	}
-	var msgs []tcMessage
+	var msgs []reporttest.TeamCityMessage
 	for line := range strings.SplitSeq(strings.TrimSuffix(out, "\n"), "\n") {
 		if line == "" {
 			continue
 		}
-		m, err := parseServiceMessage(line)
+		m, err := reporttest.ParseTeamCityMessage(line)
 		if err != nil {
 			t.Fatalf("line %q: %v", line, err)
 		}
 		msgs = append(msgs, m)
 	}
 	return msgs
-}
-
-// parseServiceMessage reads one line as a TeamCity service message, strictly
-// as JetBrains' docs "Service Messages" describe it, independently of the
-// code under test:
-//
-//	##teamcity[messageName 'value']
-//	##teamcity[messageName WSP name OWSP = OWSP 'value' (WSP name OWSP = OWSP 'value')* OWSP]
-//
-// with WSP a space or tab, and values escaped with "|": |' |n |r || |[ |]
-// and |0xNNNN (a UTF-16 code unit), plus |x |l |p for U+0085, U+2028 and
-// U+2029 (JetBrains/TeamCity.ServiceMessages ServiceMessageReplacements.cs).
-// It also refuses what the docs leave out: a second "##teamcity[" on the
-// line, an unescaped "[" or "]" in a value, and a character outside
-// printable ASCII anywhere (every other character must come as |0xNNNN).
-func parseServiceMessage(line string) (tcMessage, error) {
-	const open = "##teamcity["
-	if !strings.HasPrefix(line, open) || !strings.HasSuffix(line, "]") {
-		return tcMessage{}, errors.New("not a service message")
-	}
-	if n := strings.Count(line, open); n != 1 {
-		return tcMessage{}, fmt.Errorf("%d service message openings on one line", n)
-	}
-	for i := range len(line) {
-		if c := line[i]; (c < 0x20 && c != '\t') || c >= 0x7f {
-			return tcMessage{}, fmt.Errorf("byte %#x at %d is not printable ASCII", c, i)
-		}
-	}
-	p := &tcParser{s: line[len(open) : len(line)-1]}
-	m := tcMessage{Name: p.until(" \t")}
-	if !tcMessageName.MatchString(m.Name) {
-		return m, fmt.Errorf("message name %q", m.Name)
-	}
-	if p.spaces() == 0 {
-		return m, errors.New("no whitespace after the message name")
-	}
-	if p.peek() == '\'' {
-		v, err := p.quoted()
-		if err != nil {
-			return m, err
-		}
-		m.Value = v
-		p.spaces()
-		if !p.done() {
-			return m, fmt.Errorf("text after the value: %q", p.s[p.i:])
-		}
-		return m, nil
-	}
-	m.Attrs = map[string]string{}
-	for {
-		name := p.until(" \t=")
-		if !tcJavaID.MatchString(name) {
-			return m, fmt.Errorf("attribute name %q", name)
-		}
-		p.spaces()
-		if p.next() != '=' {
-			return m, fmt.Errorf("no = after %s", name)
-		}
-		p.spaces()
-		v, err := p.quoted()
-		if err != nil {
-			return m, fmt.Errorf("%s: %w", name, err)
-		}
-		if _, dup := m.Attrs[name]; dup {
-			return m, fmt.Errorf("attribute %s twice", name)
-		}
-		m.Attrs[name] = v
-		if p.spaces() == 0 || p.done() {
-			if !p.done() {
-				return m, fmt.Errorf("no whitespace before %q", p.s[p.i:])
-			}
-			return m, nil
-		}
-	}
-}
-
-type tcParser struct {
-	s string
-	i int
-}
-
-func (p *tcParser) done() bool { return p.i >= len(p.s) }
-
-func (p *tcParser) peek() byte {
-	if p.done() {
-		return 0
-	}
-	return p.s[p.i]
-}
-
-func (p *tcParser) next() byte {
-	c := p.peek()
-	p.i++
-	return c
-}
-
-func (p *tcParser) spaces() int {
-	n := 0
-	for c := p.peek(); c == ' ' || c == '\t'; c = p.peek() {
-		p.i++
-		n++
-	}
-	return n
-}
-
-func (p *tcParser) until(stop string) string {
-	start := p.i
-	for !p.done() && !strings.ContainsRune(stop, rune(p.s[p.i])) {
-		p.i++
-	}
-	return p.s[start:p.i]
-}
-
-// quoted reads '…' and unescapes it.
-func (p *tcParser) quoted() (string, error) {
-	if p.next() != '\'' {
-		return "", errors.New("a value must start with '")
-	}
-	var units []uint16
-	for {
-		if p.done() {
-			return "", errors.New("unterminated value")
-		}
-		c := p.next()
-		switch c {
-		case '\'':
-			return decodeUTF16Strict(units)
-		case '[', ']':
-			return "", fmt.Errorf("unescaped %c in a value", c)
-		case '|':
-			e := p.next()
-			switch e {
-			case '\'', '|', '[', ']':
-				units = append(units, uint16(e))
-			case 'n':
-				units = append(units, '\n')
-			case 'r':
-				units = append(units, '\r')
-			case 'x':
-				units = append(units, 0x0085)
-			case 'l':
-				units = append(units, 0x2028)
-			case 'p':
-				units = append(units, 0x2029)
-			case '0':
-				if p.next() != 'x' || p.i+4 > len(p.s) {
-					return "", errors.New("|0 not followed by xNNNN")
-				}
-				u, err := strconv.ParseUint(p.s[p.i:p.i+4], 16, 16)
-				if err != nil {
-					return "", fmt.Errorf("|0x%s: %w", p.s[p.i:p.i+4], err)
-				}
-				p.i += 4
-				units = append(units, uint16(u))
-			default:
-				return "", fmt.Errorf("unknown escape |%c", e)
-			}
-		default:
-			units = append(units, uint16(c))
-		}
-	}
-}
-
-// decodeUTF16Strict refuses an unpaired surrogate.
-func decodeUTF16Strict(units []uint16) (string, error) {
-	for i := 0; i < len(units); i++ {
-		switch u := units[i]; {
-		case u >= 0xd800 && u < 0xdc00:
-			if i+1 >= len(units) || units[i+1] < 0xdc00 || units[i+1] >= 0xe000 {
-				return "", fmt.Errorf("unpaired high surrogate %#x", u)
-			}
-			i++
-		case u >= 0xdc00 && u < 0xe000:
-			return "", fmt.Errorf("unpaired low surrogate %#x", u)
-		}
-	}
-	return string(utf16.Decode(units)), nil
 }
 
 func newTestTeamCity(t testing.TB, opts Options) (Reporter, *bytes.Buffer) {
@@ -399,7 +212,7 @@ func TestTeamCityFail(t *testing.T) {
 		if !utf8.ValidString(desc) {
 			t.Errorf("description is cut inside a character")
 		}
-		if !tcJavaID.MatchString(id) || len(id) > 60 {
+		if !reporttest.TeamCityIdentifier(id) || len(id) > 60 {
 			t.Errorf("identity %q is not a Java identifier of up to 60 characters", id)
 		}
 		if prev, ok := identities[id]; ok && prev != tt.message {

@@ -174,6 +174,11 @@ func (e *StackError) Error() string {
 
 // lastName is the name part of a URN.
 func lastName(urn string) string {
+	// urn:pulumi:<stack>::<project>::<type>::<name>, where only the name may
+	// hold "::" (a program names its resources freely).
+	if parts := strings.SplitN(urn, "::", 4); len(parts) == 4 {
+		return parts[3]
+	}
 	if i := strings.LastIndex(urn, "::"); i >= 0 {
 		return urn[i+2:]
 	}
