@@ -552,7 +552,9 @@ octopulumi_run() {
 
   backend="$(get_octopusvariable {{backend}})"
   approved="$(get_octopusvariable {{approved}})"
-  local args=("$command" --program "$program")
+  # Octopus reads service messages: say so, whatever CI variables the
+  # worker or the execution container carries.
+  local args=("$command" --report octopus --program "$program")
   if [ -n "$backend" ]; then args+=(--backend "$backend"); fi
   # up applies an approved preview only: an empty fingerprint is refused.
   if [ "$command" = up ]; then args+=(--approved-fingerprint "$approved"); fi

@@ -6,6 +6,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -93,12 +94,12 @@ func isLeaf(imp string) bool {
 }
 
 // TestStandalonePackages checks DESIGN.md's rule that octoenv, auth, cache,
-// runner and accounts import nothing of ours (but internal leaves), so a
+// runner, accounts and prcomment import nothing of ours (but internal leaves), so a
 // user can take one without the others (and the AWS SDK comes only with
 // accounts), and that the leaves are leaves.
 func TestStandalonePackages(t *testing.T) {
 	t.Parallel()
-	args := []string{"./pkg/octoenv/...", "./pkg/auth", "./pkg/cache/...", "./pkg/runner", "./pkg/accounts"}
+	args := []string{"./pkg/octoenv/...", "./pkg/auth", "./pkg/cache/...", "./pkg/runner", "./pkg/accounts", "./pkg/prcomment/..."}
 	for _, l := range leaves {
 		args = append(args, "./"+strings.TrimPrefix(l, module+"/"))
 	}
@@ -106,6 +107,30 @@ func TestStandalonePackages(t *testing.T) {
 		for _, imp := range p.Imports {
 			if strings.HasPrefix(imp, module+"/") && !isLeaf(imp) {
 				t.Errorf("%s imports %s: it must import nothing of ours but the internal leaves", p.ImportPath, imp)
+			}
+		}
+	}
+}
+
+// TestReportersStandApart checks that pkg/report builds on octoenv alone
+// (the Octopus specifics stay there), and that the parsers its tests and the
+// CI jobs' tests read its formats with (reporttest) are independent of it:
+// a parser that shared the reporters' code would agree with their mistakes.
+func TestReportersStandApart(t *testing.T) {
+	t.Parallel()
+	allowed := map[string][]string{
+		module + "/pkg/report":            {module + "/pkg/octoenv"},
+		module + "/pkg/report/reporttest": {module + "/pkg/octoenv"},
+	}
+	for _, p := range goList(t, "./pkg/report/...") {
+		ok, listed := allowed[p.ImportPath]
+		if !listed {
+			t.Errorf("%s is not listed here: say what it may import", p.ImportPath)
+			continue
+		}
+		for _, imp := range p.Imports {
+			if strings.HasPrefix(imp, module+"/") && !isLeaf(imp) && !slices.Contains(ok, imp) {
+				t.Errorf("%s imports %s: it may import only %v and the internal leaves", p.ImportPath, imp, ok)
 			}
 		}
 	}

@@ -9,11 +9,17 @@
 //
 //	system    outputs                        secrets / masking               summary                      files
 //	octopus   setVariable service messages   sensitive variables, mask       highlighted log lines        createArtifact
-//	github    $GITHUB_OUTPUT                 ::add-mask::                    $GITHUB_STEP_SUMMARY         a notice naming the file
+//	github    $GITHUB_OUTPUT                 ::add-mask:: (each line too)    $GITHUB_STEP_SUMMARY         a notice naming the file
 //	azure     task.setvariable isoutput      issecret=true, task.setsecret   task.uploadsummary           task.uploadfile
-//	teamcity  setParameter                   (none: refused)                 artifact + buildStatus       publishArtifacts
+//	teamcity  setParameter                   (none: refused)                 artifact + buildStatus       publishArtifacts (a copy)
 //	gitlab    dotenv report                  (none: refused)                 summary.md (expose_as)       copied to the report folder
-//	plain     report.json                    (names only)                    summary.md                   copied to the report folder
+//	plain     report.json                    (names only: refused)           summary.md                   copied to the report folder
+//
+// Metrics (the preview's counts) are TeamCity build statistics, a GitLab
+// metrics report and report.json entries; elsewhere they are outputs only.
+// A request a system cannot honour (a secret where it cannot keep one, a
+// multi-line value in a dotenv report) is an [UnsupportedError]: the step
+// leaves that output out and says so in the log.
 //
 // Each format is escaped exactly as its system documents, and tested by
 // parsing what was written with an independent parser. [Detect] chooses the
