@@ -377,6 +377,11 @@ func checkGitLabJob(t *testing.T, c *ciRun) {
 		t.Fatalf("%s: %v\n%s", dotenvPath, err, data)
 	}
 	checkPreviewOutputs(t, outs, "Pulumi_Preview_Changes", "Pulumi_Preview_HasChanges")
+	// A dotenv report holds one line per value: the Markdown summary is
+	// left out, and the log says why (it is in summary.md).
+	if _, ok := outs["Pulumi_Preview_SummaryMarkdown"]; ok || !strings.Contains(c.preview.stdout, "warning: the output Pulumi.Preview.SummaryMarkdown is not published") {
+		t.Errorf("the multi-line summary: in the dotenv report %v, or no warning in the log:\n%s", ok, c.preview.stdout)
+	}
 	text, err := os.ReadFile(filepath.Join(c.work, metricsPath))
 	if err != nil {
 		t.Fatalf("the metrics report the page names: %v", err)

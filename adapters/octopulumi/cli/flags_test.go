@@ -83,6 +83,8 @@ func TestUsageErrors(t *testing.T) {
 		{[]string{"deploy", "./infra"}, "did you mean --program ./infra?"},
 		{[]string{"login", "extra"}, "takes no arguments"},
 		{[]string{"deploy", "--no-such-flag"}, "unknown flag"},
+		{[]string{"preview", "--report", "jenkins"}, `unknown system "jenkins": use octopus, github, azure, teamcity, gitlab, plain or auto`},
+		{[]string{"preview", "--pr-comment"}, "--pr-comment needs the job's GitHub token in GITHUB_TOKEN"},
 	} {
 		var out, errOut strings.Builder
 		code := Main(context.Background(), tc.args, IO{In: strings.NewReader(""), Out: &out, Err: &errOut})
