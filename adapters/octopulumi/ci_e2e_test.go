@@ -17,6 +17,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 
@@ -44,6 +45,7 @@ type ciJob struct {
 
 // ciRun is one job's run: its checkout and the preview's result.
 type ciRun struct {
+	job     ciJob
 	work    string
 	section string
 	preview run
@@ -66,7 +68,7 @@ var ciJobs = []ciJob{
 				"GITHUB_EVENT_NAME=pull_request", "RUNNER_TEMP=" + filepath.Join(work, ".runner"),
 			}
 		},
-		expand:  map[string]string{"${{ github.run_number }}": "17"},
+		expand:  map[string]string{"${{ github.run_number }}": "17", "${{ runner.temp }}": ".runner"},
 		version: "1.0.17",
 		check:   checkGitHubJob,
 	},
@@ -97,8 +99,8 @@ var ciJobs = []ciJob{
 	},
 	{
 		heading: "GitLab CI/CD", system: "gitlab",
-		env: func(string) []string {
-			return []string{"GITLAB_CI=true", "CI=true", "CI_PIPELINE_SOURCE=merge_request_event", "CI_PIPELINE_ID=1000",
+		env: func(work string) []string {
+			return []string{"GITLAB_CI=true", "CI=true", "CI_PROJECT_DIR=" + work, "CI_PIPELINE_SOURCE=merge_request_event", "CI_PIPELINE_ID=1000",
 				"CI_PIPELINE_IID=12", "CI_MERGE_REQUEST_IID=3", "CI_MERGE_REQUEST_SOURCE_BRANCH_NAME=feature/vpc",
 				"CI_COMMIT_SHA=0123456789abcdef", "CI_PROJECT_PATH=octo/infra",
 				"CI_PIPELINE_URL=https://gitlab.example/octo/infra/-/pipelines/1000"}
@@ -109,8 +111,8 @@ var ciJobs = []ciJob{
 	},
 	{
 		heading: "Jenkins", system: "plain",
-		env: func(string) []string {
-			return []string{"JENKINS_URL=https://jenkins.example/", "BUILD_NUMBER=8", "BUILD_TAG=jenkins-infra-PR-5-8",
+		env: func(work string) []string {
+			return []string{"JENKINS_URL=https://jenkins.example/", "WORKSPACE=" + work, "BUILD_NUMBER=8", "BUILD_TAG=jenkins-infra-PR-5-8",
 				"BUILD_URL=https://jenkins.example/job/infra/PR-5/8/", "CHANGE_ID=5", "CHANGE_BRANCH=feature/vpc", "BRANCH_NAME=PR-5"}
 		},
 		expand:  map[string]string{"$BUILD_NUMBER": "8"},
@@ -175,7 +177,7 @@ func newCIRun(t *testing.T, job ciJob, section string) *ciRun {
 		}
 	}
 	cloud, token := authtest.StartCloud(t, testbed.CloudOrg)
-	c := &ciRun{work: work, section: section, cloud: cloud}
+	c := &ciRun{job: job, work: work, section: section, cloud: cloud}
 	env := append([]string{
 		"PATH=" + bed.Tools.Bin + ":/usr/bin:/bin", "HOME=" + bed.Dir, "PULUMI_HOME=" + bed.Home,
 		// The job's secret, and the backend the page's jobs use (Pulumi Cloud).
@@ -222,13 +224,13 @@ func checkNoCommandActs(t *testing.T, r run) {
 		for _, mode := range []reporttest.Mode{reporttest.Exact, reporttest.ICU} {
 			for _, c := range reporttest.GitHubCommands(stream, mode) {
 				switch {
-				case c.Name == "set-output", c.Name == "stop-commands", c.Name == "resume",
+				case c.Name == "set-output", c.Name == "stop-commands", c.Name == "resume", c.Name == "add-path", c.Name == "set-env",
 					c.Name == "error" && c.Properties["title"] != "octopulumi", c.Name == "add-mask" && c.Value == "hello":
 					t.Errorf("GitHub Actions acts on a command of the program's text: %+v", c)
 				}
 			}
 			for _, c := range reporttest.AzureCommands(stream, true, mode) {
-				if hacked(c.Properties["variable"]) || c.Event == "complete" || c.Event == "logissue" && hacked(c.Data) {
+				if hacked(c.Properties["variable"]) || c.Event == "complete" || c.Event == "prependpath" || c.Event == "logissue" && hacked(c.Data) {
 					t.Errorf("Azure Pipelines acts on a command of the program's text: %+v", c)
 				}
 			}
@@ -238,12 +240,17 @@ func checkNoCommandActs(t *testing.T, r run) {
 			t.Errorf("TeamCity reads a malformed service message: %v", err)
 		}
 		for _, m := range msgs {
-			if hacked(m.Attrs["name"]) || m.Name == "buildProblem" && hacked(m.Attrs["description"]) {
+			if hacked(m.Attrs["name"]) || m.Name == "buildProblem" && hacked(m.Attrs["description"]) || strings.Contains(m.Value, "/etc/hacked") {
 				t.Errorf("TeamCity acts on a service message of the program's text: %+v", m)
 			}
 		}
 		if msgs, open := octopusReads(stream); open || len(msgs) > 0 {
 			t.Errorf("outside Octopus, Octopus would read service messages in the log: %v (left open: %v)", msgs, open)
+		}
+		// GitLab's collapsible sections: an escape sequence the program
+		// printed must not open one.
+		if strings.Contains(stream, "\x1b[0Ksection_start") {
+			t.Errorf("the log holds a GitLab section marker of the program's text")
 		}
 	}
 }
@@ -278,12 +285,16 @@ func checkGitHubJob(t *testing.T, c *ciRun) {
 	if !notice {
 		t.Errorf("no notice names the diff's file:\n%s", c.preview.stdout)
 	}
+	// The folder --artifact-dir names, which the page's upload-artifact keeps.
+	if diffs, _ := filepath.Glob(filepath.Join(c.work, ".runner", "octopulumi", "pulumi-preview-*")); len(diffs) != 1 {
+		t.Errorf("the artifact folder holds diffs %q, want one", diffs)
+	}
 	// The comment: posted once, then edited in place by the next push.
 	comments := c.github.Comments("octo-org/infra", 7)
 	if len(comments) != 1 || !strings.Contains(comments[0].Body, "Pulumi preview of") || !strings.Contains(comments[0].Body, "<details>") {
 		t.Fatalf("pull request #7 has comments %+v, want the preview's", comments)
 	}
-	line := commandLines(t, c.section, nil)["preview"]
+	line := commandLines(t, c.section, c.job.expand)["preview"]
 	again := c.run(t, ciJob{system: "github"}, line)
 	if again.code != 0 {
 		t.Fatalf("second preview exited %d\n%s\n%s", again.code, again.stdout, again.stderr)
@@ -582,8 +593,8 @@ func TestCIReviewStackOnGitHub(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := map[string]string{
-		"siteSize": "5", "notesPath": filepath.Join(c.work, "out", "notes.txt"), "password": "hello-pw",
-		"hostile": "::set-output name=Hacked::1\n##vso[task.setvariable variable=Hacked]1\n##teamcity[setParameter name='Hacked' value='1']\n##octopus[setVariable name='SGFja2Vk' value='MQ==']",
+		"Pulumi.Output.siteSize": "5", "Pulumi.Output.notesPath": filepath.Join(c.work, "out", "notes.txt"), "Pulumi.Output.password": "hello-pw",
+		"Pulumi.Output.hostile": "::set-output name=Hacked::1\n##vso[task.setvariable variable=Hacked]1\n##teamcity[setParameter name='Hacked' value='1']\n##octopus[setVariable name='SGFja2Vk' value='MQ==']",
 	}
 	for k, v := range want {
 		if outs[k] != v {
@@ -655,5 +666,95 @@ func TestCIGitHubOIDC(t *testing.T) {
 	}
 	if strings.Contains(r.stdout+r.stderr, authtest.GitHubRequestToken) {
 		t.Error("the log holds the job's ID token request token")
+	}
+}
+
+// TestCISecretOutputs: a deploy in each system's job publishes the stack's
+// secret output only where the system keeps it secret (GitHub masks it,
+// Azure sets it with issecret), names it without its value in report.json,
+// and elsewhere says in the log that it is left out; no file the job keeps
+// holds it, and no file or log holds a token.
+func TestCISecretOutputs(t *testing.T) {
+	t.Parallel()
+	sections := docSections(t)
+	for _, job := range ciJobs {
+		t.Run(job.system, func(t *testing.T) {
+			t.Parallel()
+			c := newCIRun(t, job, sections[job.heading])
+			r := c.run(t, job, []string{"octopulumi", "deploy", "--program", "infra", "--stack", "review"})
+			if r.code != 0 {
+				t.Fatalf("deploy exited %d\n%s\n%s", r.code, r.stdout, r.stderr)
+			}
+			const secret, name = "hello-pw", "Pulumi.Output.password"
+			log := r.stdout + r.stderr
+			switch job.system {
+			case "github":
+				data, _ := os.ReadFile(filepath.Join(c.work, ".runner", "output"))
+				outs, err := reporttest.GitHubOutputs(string(data), false)
+				if err != nil || outs[name] != secret {
+					t.Errorf("$GITHUB_OUTPUT %s = %q (%v), want the secret", name, outs[name], err)
+				}
+				var masks []string
+				for _, cmd := range reporttest.GitHubCommands(r.stdout, reporttest.Exact) {
+					if cmd.Name == "add-mask" {
+						masks = append(masks, reporttest.GitHubMasks(cmd.Value)...)
+					}
+				}
+				if !slices.Contains(masks, secret) {
+					t.Errorf("the secret output is not masked (::add-mask::):\n%s", r.stdout)
+				}
+			case "azure":
+				var set bool
+				for _, cmd := range reporttest.AzureCommands(r.stdout, true, reporttest.Exact) {
+					if cmd.Event == "setvariable" && cmd.Properties["variable"] == name {
+						set = cmd.Data == secret && strings.EqualFold(cmd.Properties["issecret"], "true")
+					}
+				}
+				if !set {
+					t.Errorf("no task.setvariable %s with issecret=true:\n%s", name, r.stdout)
+				}
+			case "plain":
+				data, err := os.ReadFile(filepath.Join(c.work, "octopulumi-report", "report.json"))
+				if err != nil {
+					t.Fatal(err)
+				}
+				rep, err := reporttest.ReadPlainReport(data)
+				if err != nil || !slices.Contains(rep.SecretOutputs, name) || rep.Outputs["Pulumi.Output.siteSize"] != "5" {
+					t.Errorf("report.json %+v (%v), want the secret output named and the others' values", rep, err)
+				}
+				fallthrough
+			default:
+				if !strings.Contains(log, "warning: the output "+name+" is not published") {
+					t.Errorf("the log does not say the secret output is left out:\n%s", log)
+				}
+			}
+			// Only the system's own secret channel may hold the value.
+			allowed := map[string]bool{filepath.Join(c.work, ".runner", "output"): true}
+			for _, secret := range []string{secret, envValue(c.env, "PULUMI_ACCESS_TOKEN")} {
+				checkNoFileHolds(t, c.work, secret, allowed)
+				if job.system != "azure" && strings.Contains(strings.ReplaceAll(log, "::add-mask::"+secret, ""), secret) {
+					t.Errorf("the log holds a secret (%.4s…)", secret)
+				}
+				allowed = nil // a token: nowhere at all
+			}
+		})
+	}
+}
+
+// checkNoFileHolds checks that no file under dir but those allowed holds
+// secret (the program's own output files are its business: out/).
+func checkNoFileHolds(t *testing.T, dir, secret string, allowed map[string]bool) {
+	t.Helper()
+	err := filepath.WalkDir(dir, func(path string, d os.DirEntry, err error) error {
+		if err != nil || d.IsDir() || allowed[path] || strings.HasPrefix(path, filepath.Join(dir, "out")+string(filepath.Separator)) {
+			return err
+		}
+		if data, err := os.ReadFile(path); err == nil && strings.Contains(string(data), secret) {
+			t.Errorf("%s holds a secret (%.4s…)", path, secret)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
 	}
 }

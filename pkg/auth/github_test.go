@@ -46,7 +46,8 @@ func TestGitHubIDToken(t *testing.T) {
 	}{
 		{"not set", "", "", "id-token: write"},
 		{"wrong token", env[auth.EnvGitHubIDTokenURL], "ghs_wrong-token-value", "answered 401"},
-		{"not a URL", "ftp://x", "ghs_some-request-token", "not an http(s) URL"},
+		{"not a URL", "ftp://x", "ghs_some-request-token", "not an https URL"},
+		{"plain http elsewhere", "http://token.example.com/idtoken?api-version=2.0", "ghs_some-request-token", "not an https URL"},
 	} {
 		_, err := c.GitHubIDToken(ctx, tc.url, tc.token, "aud")
 		if err == nil || !strings.Contains(err.Error(), tc.want) {

@@ -55,12 +55,13 @@ func New(opts ...Option) (*Client, error) {
 // Upsert leaves body as the pull request's comment for key: it lists the
 // pull request's comments (GET /repos/{owner}/{repo}/issues/{number}/comments,
 // oldest first, 100 a page, following the Link header's rel="next"), takes
-// the first whose first line is [Marker](key) (and, with [WithAuthor],
-// whose author is that login), and edits it (PATCH
+// the first whose first line is [Marker](key) and whose author is the
+// token's login ([WithAuthor], by default [DefaultAuthor]), and edits it (PATCH
 // /repos/{owner}/{repo}/issues/comments/{id}); without one it posts a new
 // comment (POST /repos/{owner}/{repo}/issues/{number}/comments). A comment
 // that already holds body is left as it is. Other comments, other stacks'
-// included, are never touched.
+// included, are never touched, nor is a comment someone else wrote with
+// the marker: anyone who may comment can type it.
 //
 // body must start with Marker(key), as [Body] makes it, or the comment
 // could not be found again and each run would add one.
@@ -114,6 +115,7 @@ func (c *Client) upsert(ctx context.Context, t Target, marker, body string, red 
 		made, err := c.create(ctx, t, body, red)
 		if err == nil {
 			c.o.logger.InfoContext(ctx, "prcomment: posted the pull-request comment", "url", made.HTMLURL, "id", made.ID)
+			c.checkAuthor(ctx, made)
 			return &Comment{ID: made.ID, HTMLURL: made.HTMLURL, Created: true}, nil
 		}
 		if !ambiguous(err) || attempt >= c.o.attempts {
@@ -127,6 +129,23 @@ func (c *Client) upsert(ctx context.Context, t Target, marker, body string, red 
 			return nil, &RequestError{Method: http.MethodPost, URL: c.commentsURL(t), Attempts: attempt, Err: err}
 		}
 	}
+}
+
+// checkAuthor warns when GitHub says the comment just posted is by another
+// login than the one Upsert looks for: the next run would not find it, and
+// would post another.
+func (c *Client) checkAuthor(ctx context.Context, made *issueComment) {
+	if made.User == nil || made.User.Login == "" || c.byAuthor(made) {
+		return
+	}
+	c.o.logger.WarnContext(ctx, fmt.Sprintf("prcomment: GitHub posted the comment as %q, but only comments by %q are taken for the stack's, so the next run will post another: set prcomment.WithAuthor(%q)", made.User.Login, c.o.author, made.User.Login),
+		"url", made.HTMLURL, "author", made.User.Login, "want_author", c.o.author)
+}
+
+// byAuthor reports whether ic was written by the author Upsert looks for;
+// GitHub logins are not case-sensitive.
+func (c *Client) byAuthor(ic *issueComment) bool {
+	return ic.User != nil && strings.EqualFold(ic.User.Login, c.o.author)
 }
 
 // ambiguous reports whether a failed POST may have been carried out: no
@@ -174,8 +193,9 @@ func (c *Client) commentsURL(t Target) string {
 	return c.repoURL(t) + "/issues/" + strconv.Itoa(t.Number) + "/comments"
 }
 
-// find returns the oldest comment that starts with marker (and is by the
-// author, when one is set), or nil.
+// find returns the oldest comment that starts with marker and is by the
+// author, or nil. Comments with the marker by anyone else are skipped, and
+// logged.
 func (c *Client) find(ctx context.Context, t Target, marker string, red *redact.Redactor) (*issueComment, error) {
 	// "Issue comments are ordered by ascending ID", 30 a page unless
 	// per_page says otherwise, 100 at most (REST API "List issue comments").
@@ -193,7 +213,13 @@ func (c *Client) find(ctx context.Context, t Target, marker string, red *redact.
 			if !hasMarker(ic.Body, marker) {
 				return false
 			}
-			if c.o.author != "" && (ic.User == nil || !strings.EqualFold(ic.User.Login, c.o.author)) {
+			if !c.byAuthor(ic) {
+				by := "nobody"
+				if ic.User != nil {
+					by = ic.User.Login
+				}
+				c.o.logger.WarnContext(ctx, fmt.Sprintf("prcomment: ignoring a comment that starts with this stack's marker but is by %q, not %q; if %q is this token's login, set prcomment.WithAuthor", by, c.o.author, by),
+					"url", ic.HTMLURL, "id", ic.ID, "author", by)
 				return false
 			}
 			found = ic

@@ -227,25 +227,39 @@ func TestUpsertLeavesOthersAlone(t *testing.T) {
 	}
 	bot, human := prcommenttest.GitHubActions, prcommenttest.Octocat
 	ours := prcomment.Body(stack, "previous", "- x")
+	renovate := prcommenttest.User{Login: "renovate[bot]", ID: 29139614, Type: "Bot", App: "renovate"}
+	// An impostor copies our comment, marker and all, under a login that
+	// looks like ours but is a person's (no "[bot]").
+	lookalike := prcommenttest.User{Login: "github-actions", ID: 1, Type: "User"}
+	pat := []prcomment.Option{prcomment.WithAuthor("octocat")}
 	tests := []struct {
 		name  string
+		as    prcommenttest.User // whom the token acts as
 		seeds []seed
 		opts  []prcomment.Option
 		want  int // index of the seed edited; -1: a new comment
 	}{
-		{"another stack's comment", []seed{{bot, prcomment.Body("acme/infra/dev", "dev", "+ y")}}, nil, -1},
-		{"a stack whose name extends ours", []seed{{bot, prcomment.Body(stack+"-eu", "eu", "+ y")}}, nil, -1},
-		{"the marker quoted inside a comment", []seed{{human, "Why does " + prcomment.Marker(stack) + " show up?"}}, nil, -1},
-		{"people's and bots' comments", []seed{{human, "lgtm"}, {prcommenttest.User{Login: "renovate[bot]", ID: 29139614, Type: "Bot", App: "renovate"}, "Update dependency"}, {bot, ours}}, nil, 2},
-		{"two of ours: the oldest", []seed{{bot, ours}, {human, "hm"}, {bot, ours + "dup"}}, nil, 0},
-		{"by default any author's marker counts", []seed{{human, ours}, {bot, ours}}, nil, 0},
-		{"WithAuthor skips other authors", []seed{{human, ours}, {bot, ours}}, []prcomment.Option{prcomment.WithAuthor("github-actions[bot]")}, 1},
-		{"WithAuthor and none by the author", []seed{{human, ours}}, []prcomment.Option{prcomment.WithAuthor("github-actions[bot]")}, -1},
+		{"another stack's comment", bot, []seed{{bot, prcomment.Body("acme/infra/dev", "dev", "+ y")}}, nil, -1},
+		{"a stack whose name extends ours", bot, []seed{{bot, prcomment.Body(stack+"-eu", "eu", "+ y")}}, nil, -1},
+		{"the marker quoted inside a comment", bot, []seed{{bot, "Why does " + prcomment.Marker(stack) + " show up?"}}, nil, -1},
+		{"people's and bots' comments", bot, []seed{{human, "lgtm"}, {renovate, "Update dependency"}, {bot, ours}}, nil, 2},
+		{"two of ours: the oldest", bot, []seed{{bot, ours}, {human, "hm"}, {bot, ours + "dup"}}, nil, 0},
+		{"an impostor's marker is ignored", bot, []seed{{human, ours}}, nil, -1},
+		{"an impostor before ours: ours is edited", bot, []seed{{human, ours}, {bot, ours}}, nil, 1},
+		{"another App's marker is ignored", bot, []seed{{renovate, ours}}, nil, -1},
+		{"a look-alike login is ignored", bot, []seed{{lookalike, ours}}, nil, -1},
+		{"WithAuthor names a personal access token's user", human, []seed{{bot, ours}, {human, ours}}, pat, 1},
+		{"WithAuthor and none by that user", human, []seed{{bot, ours}}, pat, -1},
+		{"WithAuthor names an App's bot", renovate, []seed{{bot, ours}, {renovate, ours}}, []prcomment.Option{prcomment.WithAuthor("renovate[bot]")}, 1},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			f := newFixture(t)
+			if tt.as != bot {
+				f.target.Token = "ghp_other0123456789abcdefABCDEFGHIJKLMNO"
+				f.srv.AddToken(f.target.Token, tt.as)
+			}
 			var ids []int64
 			for _, s := range tt.seeds {
 				ids = append(ids, f.srv.AddComment(repoName, prNumber, s.user, s.body).ID)
@@ -272,7 +286,66 @@ func TestUpsertLeavesOthersAlone(t *testing.T) {
 					t.Errorf("seed %d by %s: body %.70q, want %.70q", i, s.user.Login, after[i].Body, want)
 				}
 			}
+			if last := after[len(after)-1]; tt.want < 0 && last.User != tt.as {
+				t.Errorf("the new comment is by %s, want %s", last.User.Login, tt.as.Login)
+			}
+			for _, r := range f.srv.Requests() {
+				if r.Status == http.StatusForbidden {
+					t.Errorf("%s %s was refused: Upsert tried to edit a comment that is not the token's", r.Method, r.Path)
+				}
+			}
 		})
+	}
+}
+
+// TestUpsertWarnsOfTheWrongAuthor checks that Upsert says so when the
+// author it looks for is not the one GitHub posts as, so a job that would
+// add a comment on every run is noticed, and that it names an impostor.
+func TestUpsertWarnsOfTheWrongAuthor(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name  string
+		setup func(f *fixture)
+		want  []string
+	}{
+		{
+			name: "a personal access token without WithAuthor",
+			setup: func(f *fixture) {
+				f.target.Token = "ghp_octocat0123456789abcdefABCDEFGHIJKL"
+				f.srv.AddToken(f.target.Token, prcommenttest.Octocat)
+			},
+			want: []string{"level=WARN", `GitHub posted the comment as \"octocat\"`, `only comments by \"github-actions[bot]\"`, `prcomment.WithAuthor(\"octocat\")`},
+		},
+		{
+			name: "an impostor's comment",
+			setup: func(f *fixture) {
+				f.srv.AddComment(repoName, prNumber, prcommenttest.Octocat, prcomment.Body(stack, "fake", ""))
+			},
+			want: []string{"level=WARN", `ignoring a comment that starts with this stack's marker but is by \"octocat\"`},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			f := newFixture(t)
+			tt.setup(f)
+			if _, err := f.client(t).Upsert(context.Background(), f.target, stack, prcomment.Body(stack, "s", "")); err != nil {
+				t.Fatal(err)
+			}
+			for _, w := range tt.want {
+				if !strings.Contains(f.log.String(), w) {
+					t.Errorf("the log does not say %s:\n%s", w, f.log)
+				}
+			}
+		})
+	}
+	// The right author: no warning.
+	f := newFixture(t)
+	if _, err := f.client(t).Upsert(context.Background(), f.target, stack, prcomment.Body(stack, "s", "")); err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(f.log.String(), "level=WARN") {
+		t.Errorf("a warning with the right author:\n%s", f.log)
 	}
 }
 
@@ -404,6 +477,16 @@ func TestUpsertFailures(t *testing.T) {
 			want:     []string{"PATCH", "the comment is gone"},
 		},
 		{
+			name: "WithAuthor naming someone else than the token",
+			setup: func(f *fixture) {
+				f.srv.AddComment(repoName, prNumber, prcommenttest.Octocat, prcomment.Body(stack, "old", ""))
+			},
+			opts:     []prcomment.Option{prcomment.WithAuthor("octocat")},
+			status:   403,
+			requests: 2,
+			want:     []string{"PATCH", `"Must have admin rights to Repository."`, "set prcomment.WithAuthor", "github-actions[bot]"},
+		},
+		{
 			name:     "GitHub failing throughout",
 			setup:    func(f *fixture) { f.srv.Inject(http.MethodGet, list, prcommenttest.BadGateway(10)) },
 			status:   502,
@@ -467,6 +550,7 @@ func TestUpsertChecksItsArguments(t *testing.T) {
 	}{
 		{"no token", func(tg *prcomment.Target) { tg.Token = "" }, stack, prcomment.Body(stack, "s", ""), "the GitHub token is empty"},
 		{"no number", func(tg *prcomment.Target) { tg.Number = 0 }, stack, prcomment.Body(stack, "s", ""), "is not a pull-request number"},
+		{"a plain-http API URL", func(tg *prcomment.Target) { tg.APIURL = "http://ghe.example.com/api/v3" }, stack, prcomment.Body(stack, "s", ""), "would send the token unencrypted"},
 		{"an empty key", nil, "", prcomment.Body("", "s", ""), "the key is empty"},
 		{"a body without the marker", nil, stack, "just text", "does not start with the line <!-- octopulumi:acme/infra/prod -->"},
 		{"another stack's body", nil, stack, prcomment.Body("acme/infra/dev", "s", ""), "build it with prcomment.Body"},
@@ -620,6 +704,36 @@ func TestTheTokenStaysHome(t *testing.T) {
 				t.Errorf("the other host got %d requests", *reached)
 			}
 		})
+	}
+}
+
+func TestWithAuthor(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		login string
+		ok    bool
+	}{
+		{"github-actions[bot]", true},
+		{"my-app[bot]", true},
+		{"octocat", true},
+		{"Octo-Cat9", true},
+		{"", false},
+		{" ", false},
+		{"octocat ", false},
+		{"-octocat", false},
+		{"[bot]", false},
+		{"app[bot][bot]", false},
+		{"octo/cat", false},
+		{strings.Repeat("a", 40), false},
+	}
+	for _, tt := range tests {
+		_, err := prcomment.New(prcomment.WithAuthor(tt.login))
+		if (err == nil) != tt.ok {
+			t.Errorf("WithAuthor(%q): error %v, want ok %v", tt.login, err, tt.ok)
+		}
+		if err != nil && !strings.Contains(err.Error(), "is not a GitHub login") {
+			t.Errorf("WithAuthor(%q): error %q does not say what is wrong", tt.login, err)
+		}
 	}
 }
 

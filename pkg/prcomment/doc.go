@@ -12,9 +12,13 @@
 //     ([Marker]), the Markdown summary, and the diff collapsed in a
 //     <details> block, cut down safely to stay under GitHub's size limit.
 //   - [Client.Upsert] finds the comment that starts with the stack's marker
-//     and edits it, or posts a new one, through GitHub's REST API for issue
-//     comments (every pull request is an issue), with retries for GitHub's
-//     5xx replies and rate limits.
+//     and was written by the token's login, and edits it, or posts a new
+//     one, through GitHub's REST API for issue comments (every pull request
+//     is an issue), with retries for GitHub's 5xx replies and rate limits.
+//     The login is [DefaultAuthor], "github-actions[bot]", for a job's
+//     GITHUB_TOKEN; name another with [WithAuthor] ("<app-slug>[bot]" for a
+//     GitHub App's token, the user's login for a personal access token).
+//     The marker alone proves nothing: anyone who may comment can type it.
 //
 // A CI step wires them as:
 //
@@ -25,7 +29,9 @@
 //	comment, err := c.Upsert(ctx, t, stack, body)
 //
 // The job needs `permissions: pull-requests: write` (or `issues: write`)
-// for its GITHUB_TOKEN. The token never reaches a log line or an error.
+// for its GITHUB_TOKEN. The token never reaches a log line or an error, and
+// travels only over https (plain http is accepted for a loopback host, as a
+// local fake serves).
 //
 // Package prcommenttest is a fake of the GitHub endpoints used here, over
 // real HTTP, for tests.

@@ -70,6 +70,11 @@ func (e *APIError) Error() string {
 	return b.String()
 }
 
+// messageNoPermission is GitHub's message when the token lacks a
+// permission (REST API "Troubleshooting the REST API", "Resource not
+// accessible").
+const messageNoPermission = "Resource not accessible by integration"
+
 // hintFor says what to change for a refusal, in terms of the workflow.
 func hintFor(e *APIError, t Target) string {
 	write := e.Method != http.MethodGet
@@ -82,6 +87,13 @@ func hintFor(e *APIError, t Target) string {
 		return fmt.Sprintf("GitHub's rate limit refused the request and asks to wait %s, longer than this client waits: re-run the job later, and post fewer comments at once", wait)
 	case e.Status == http.StatusUnauthorized:
 		return "GitHub rejected the token: give the step a valid one, such as the job's own `${{ secrets.GITHUB_TOKEN }}` (it expires when the job ends) or an unexpired personal access token"
+	case e.Status == http.StatusForbidden && e.Method == http.MethodPatch && e.Message != messageNoPermission:
+		// A token without write access may edit only its own comments
+		// (GitHub's "Repository roles": editing anyone's comments takes
+		// Write), and GitHub refuses the others with "Must have admin
+		// rights to Repository."; Upsert edits only comments by the login
+		// WithAuthor names, so that login is not the token's.
+		return "the token may edit only its own comments, and this one is by another login: set prcomment.WithAuthor to the login this token comments as (\"github-actions[bot]\" for the job's GITHUB_TOKEN, \"<app-slug>[bot]\" for a GitHub App's token, the user's login for a personal access token)"
 	case e.Status == http.StatusForbidden && write:
 		return "the token may not write comments on this pull request: grant the job `permissions: pull-requests: write` (or `issues: write`); a pull request from a fork gets a read-only GITHUB_TOKEN on `pull_request` events, so skip the comment there"
 	case e.Status == http.StatusForbidden:

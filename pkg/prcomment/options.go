@@ -19,6 +19,9 @@ const (
 	DefaultRetryAfterMax = 2 * time.Minute
 	DefaultMaxPages      = 100
 	DefaultTimeout       = 30 * time.Second
+	// DefaultAuthor is who comments with a GitHub Actions job's
+	// GITHUB_TOKEN: the GitHub Actions App's bot user.
+	DefaultAuthor = "github-actions[bot]"
 )
 
 // Bounds of the replies read.
@@ -57,6 +60,7 @@ func defaultOptions() options {
 		retryWaitMax:  DefaultRetryWaitMax,
 		retryAfterMax: DefaultRetryAfterMax,
 		maxPages:      DefaultMaxPages,
+		author:        DefaultAuthor,
 		now:           time.Now,
 	}
 }
@@ -142,19 +146,37 @@ func WithMaxPages(n int) Option {
 	}
 }
 
-// WithAuthor makes Upsert consider only comments written by this GitHub
-// login, such as "github-actions[bot]" for the job's GITHUB_TOKEN or the
-// user a personal access token belongs to. By default any comment whose
-// first line is the marker is the stack's comment: the token's own login
-// cannot be asked of GitHub with a GITHUB_TOKEN (GET /user answers it 403
-// "Resource not accessible by integration", see
-// actions/create-github-app-token#258), a comment's performed_via_github_app
-// names an app only when an app's token wrote it, not a personal access
-// token, and the marker is hidden, so no one writes it by chance.
+// WithAuthor sets whose comments [Client.Upsert] may take for the stack's
+// comment: only a comment written by this GitHub login (and starting with
+// the stack's [Marker]) is edited. The default is [DefaultAuthor], the
+// author of comments made with a GitHub Actions job's GITHUB_TOKEN. Set it
+// to the login the token comments as:
+//
+//   - the job's GITHUB_TOKEN: "github-actions[bot]", the default;
+//   - a GitHub App's installation token (e.g. from
+//     actions/create-github-app-token): "<app-slug>[bot]", the App's bot
+//     user (that action's README configures git as
+//     "${{ steps.app-token.outputs.app-slug }}[bot]");
+//   - a personal access token: the login of the user who owns it.
+//
+// The login is asked of the caller, not of GitHub: GET /user refuses a
+// GITHUB_TOKEN (403 "Resource not accessible by integration", see
+// actions/create-github-app-token#258), and a comment's
+// performed_via_github_app names an App but never a personal access token.
+// Matching on the author is what keeps the comment ours: the marker is
+// hidden, not secret, and anyone who may comment on the pull request can
+// type it. A "[bot]" login cannot be taken by a person, since a user name
+// is letters, digits and hyphens only (dead-claudia/github-limits,
+// "Usernames").
+//
+// When the login is wrong for the token, every run posts a new comment;
+// Upsert then logs a warning naming the login GitHub reported.
 func WithAuthor(login string) Option {
 	return func(o *options) error {
-		if strings.TrimSpace(login) == "" {
-			return errors.New("prcomment.WithAuthor: the login is empty")
+		// A user name follows the rule for owners; an App's bot user is its
+		// slug followed by "[bot]".
+		if !ownerRE.MatchString(strings.TrimSuffix(login, "[bot]")) {
+			return fmt.Errorf("prcomment.WithAuthor: %q is not a GitHub login: give a user name such as \"octocat\" or an App's bot such as \"my-app[bot]\"", login)
 		}
 		o.author = login
 		return nil

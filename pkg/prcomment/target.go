@@ -8,6 +8,7 @@ import (
 	"io"
 	"log/slog"
 	"math"
+	"net/netip"
 	"net/url"
 	"os"
 	"regexp"
@@ -32,7 +33,9 @@ var ErrNoPullRequest = errors.New("the job is not running for a pull request")
 // Target is the pull request to comment on, and the credentials to do it.
 type Target struct {
 	// APIURL is GitHub's REST API root: [DefaultAPIURL] (used when empty), or
-	// https://HOST/api/v3 on GitHub Enterprise Server.
+	// https://HOST/api/v3 on GitHub Enterprise Server. It must be https, so
+	// the token is not sent in the clear; plain http is accepted only for a
+	// loopback host (localhost, 127.0.0.0/8, ::1), as a local fake serves.
 	APIURL string
 	// Repository is "owner/name".
 	Repository string
@@ -89,6 +92,9 @@ func (t Target) Validate() error {
 	if u.RawQuery != "" || u.Fragment != "" || u.User != nil {
 		return fmt.Errorf("prcomment: the API URL %q must not carry a query, a fragment or user info", u.Redacted())
 	}
+	if u.Scheme != "https" && !loopback(u.Hostname()) {
+		return fmt.Errorf("prcomment: the API URL %q is plain http, which would send the token unencrypted: use https (http is accepted only for a loopback host, such as a local fake at 127.0.0.1)", t.APIURL)
+	}
 	if _, _, err := splitRepository(t.Repository); err != nil {
 		return err
 	}
@@ -102,6 +108,16 @@ func (t Target) Validate() error {
 		return errors.New("prcomment: the GitHub token holds white space or control characters: pass the token alone, without a newline")
 	}
 	return nil
+}
+
+// loopback reports whether host is "localhost" or a loopback address
+// (127.0.0.0/8, ::1), whose traffic never leaves the machine.
+func loopback(host string) bool {
+	if strings.EqualFold(host, "localhost") {
+		return true
+	}
+	ip, err := netip.ParseAddr(host)
+	return err == nil && ip.Unmap().IsLoopback()
 }
 
 func splitRepository(full string) (owner, name string, err error) {

@@ -165,6 +165,13 @@ func TestTargetFromEnv(t *testing.T) {
 			wantErr: []string{"white space or control characters"},
 		},
 		{
+			name: "a plain-http GITHUB_API_URL",
+			env: func(t *testing.T) []string {
+				return []string{"GITHUB_REPOSITORY=acme/infra", "GITHUB_REF=refs/pull/7/merge", "GITHUB_API_URL=http://ghe.example.com/api/v3"}
+			},
+			wantErr: []string{`"http://ghe.example.com/api/v3" is plain http`, "use https"},
+		},
+		{
 			name: "an API URL with user info",
 			env: func(t *testing.T) []string {
 				return []string{"GITHUB_REPOSITORY=acme/infra", "GITHUB_REF=refs/pull/7/merge", "GITHUB_API_URL=https://user:pw@ghe.example.com/api/v3"}
@@ -229,6 +236,49 @@ func TestTargetHidesTheToken(t *testing.T) {
 		}
 		if !strings.Contains(tt.text, tt.want) {
 			t.Errorf("%s = %q, want it to say %q", tt.name, tt.text, tt.want)
+		}
+	}
+}
+
+// TestValidateWantsHTTPS checks that the token goes over https, or over
+// plain http only to a loopback host, where a local fake listens.
+func TestValidateWantsHTTPS(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		apiURL string
+		want   string // "" when valid
+	}{
+		{"", ""},
+		{"https://api.github.com", ""},
+		{"https://ghe.example.com/api/v3/", ""},
+		{"HTTPS://ghe.example.com/api/v3", ""},
+		{"http://127.0.0.1:8080/api/v3", ""},
+		{"http://127.4.5.6/api/v3", ""},
+		{"http://localhost:3000/api/v3", ""},
+		{"http://LocalHost/api/v3", ""},
+		{"http://[::1]:8080/api/v3", ""},
+		{"http://[::ffff:127.0.0.1]:8080/api/v3", ""},
+		{"http://ghe.example.com/api/v3", "is plain http"},
+		{"HTTP://ghe.example.com/api/v3", "is plain http"},
+		{"http://10.0.0.1/api/v3", "is plain http"},
+		{"http://[::2]/api/v3", "is plain http"},
+		{"http://0.0.0.0:8080/api/v3", "is plain http"},
+		{"http://127.0.0.1.nip.io/api/v3", "is plain http"},
+		{"http://localhost.example.com/api/v3", "is plain http"},
+		{"http://128.0.0.1/api/v3", "is plain http"},
+		{"ftp://ghe.example.com/api/v3", "is not an http(s) URL"},
+		{"https://", "is not an http(s) URL"},
+	}
+	for _, tt := range tests {
+		tg := prcomment.Target{APIURL: tt.apiURL, Repository: "acme/infra", Number: 7, Token: secretToken}
+		err := tg.Validate()
+		switch {
+		case tt.want == "" && err != nil:
+			t.Errorf("Validate(%q): %v, want it accepted", tt.apiURL, err)
+		case tt.want != "" && (err == nil || !strings.Contains(err.Error(), tt.want)):
+			t.Errorf("Validate(%q): %v, want an error saying %q", tt.apiURL, err, tt.want)
+		case err != nil && strings.Contains(err.Error(), secretToken):
+			t.Errorf("Validate(%q): the error holds the token", tt.apiURL)
 		}
 	}
 }

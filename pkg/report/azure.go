@@ -251,7 +251,7 @@ func (a *azure) write(lines ...string) error {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	for _, l := range lines {
-		if _, err := io.WriteString(a.out, l); err != nil {
+		if err := writeOut(a.out, l); err != nil {
 			return fmt.Errorf("report: writing to Azure Pipelines: %w", err)
 		}
 	}

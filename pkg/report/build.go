@@ -79,23 +79,16 @@ func ReadBuild(system System, environ []string) Build {
 
 var githubPullRef = regexp.MustCompile(`^refs/pull/([0-9]+)/(?:merge|head)$`)
 
-// ReviewStack names the stack of a review environment for the build: pr-<n>
-// for a pull request, else the branch as a stack name ("feature/x" →
-// "feature-x"). It is empty when the build names neither.
+// ReviewStack names the stack of a pull request's review environment:
+// pr-<number>. It is empty for a build of no pull request: a branch or a
+// tag names no stack by itself (a push to main must not deploy or destroy
+// a stack called "main").
 func (b Build) ReviewStack() string {
 	if b.PullRequest > 0 {
 		return "pr-" + strconv.Itoa(b.PullRequest)
 	}
-	s := strings.Trim(stackUnsafe.ReplaceAllString(b.Branch, "-"), "-.")
-	if len(s) > 100 {
-		s = strings.TrimRight(s[:100], "-.")
-	}
-	return s
+	return ""
 }
-
-// stackUnsafe is what a stack name cannot hold (Pulumi allows letters,
-// digits, '-', '_' and '.').
-var stackUnsafe = regexp.MustCompile(`[^A-Za-z0-9_.-]+`)
 
 func first(s ...string) string {
 	for _, x := range s {

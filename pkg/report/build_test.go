@@ -10,16 +10,22 @@ func TestDetect(t *testing.T) {
 		env  []string
 		want System
 	}{
-		{nil, Octopus},
+		{nil, Plain},
+		{[]string{"TentacleHome=/etc/octopus/Tentacle", "TentacleJournal=/etc/octopus/DeploymentJournal.xml"}, Octopus},
+		{[]string{"OCTOPULUMI_VAR_Octopus__Environment__Name=Production"}, Octopus},
+		{[]string{"CIRCLECI=true", "PULUMI_ACCESS_TOKEN=x"}, Plain},
 		{[]string{"GITHUB_ACTIONS=true"}, GitHub},
 		{[]string{"TF_BUILD=True"}, Azure},
 		{[]string{"TEAMCITY_VERSION=2025.07 (build 197242)"}, TeamCity},
 		{[]string{"GITLAB_CI=true"}, GitLab},
 		{[]string{"JENKINS_URL=https://ci.example/"}, Plain},
-		{[]string{"GITHUB_ACTIONS=false"}, Octopus},
+		{[]string{"GITHUB_ACTIONS=false"}, Plain},
 		// A self-hosted runner inside another system's agent: the job's own
 		// system's variable comes first in the order.
 		{[]string{"JENKINS_URL=x", "GITHUB_ACTIONS=true"}, GitHub},
+		// A CI system's variables in a Tentacle's environment: the CI system
+		// wins; the step template passes --report octopus.
+		{[]string{"TentacleHome=/t", "TF_BUILD=True"}, Azure},
 	} {
 		if got := Detect(tc.env); got != tc.want {
 			t.Errorf("Detect(%q) = %s, want %s", tc.env, got, tc.want)
@@ -59,7 +65,7 @@ func TestReadBuild(t *testing.T) {
 		}, Build{System: GitHub, Repository: "octo-org/infra", Branch: "feature/vpc", PullRequest: 42, Commit: "abc123",
 			ID: "900", Number: "17", URL: "https://github.com/octo-org/infra/actions/runs/900"}, "pr-42"},
 		{"github push", GitHub, []string{"GITHUB_REF=refs/heads/main", "GITHUB_REF_NAME=main"},
-			Build{System: GitHub, Branch: "main"}, "main"},
+			Build{System: GitHub, Branch: "main"}, ""},
 		{"azure pull request", Azure, []string{
 			"BUILD_REPOSITORY_NAME=infra", "BUILD_SOURCEBRANCH=refs/pull/7/merge", "SYSTEM_PULLREQUEST_SOURCEBRANCH=refs/heads/feature/x",
 			"SYSTEM_PULLREQUEST_PULLREQUESTID=7", "BUILD_BUILDID=55", "BUILD_BUILDNUMBER=20261127.3",
@@ -75,12 +81,12 @@ func TestReadBuild(t *testing.T) {
 		{"jenkins branch", Plain, []string{"BRANCH_NAME=release/2026.11", "BUILD_NUMBER=8", "BUILD_TAG=jenkins-infra-8",
 			"BUILD_URL=https://jenkins.example/job/infra/8/", "GIT_COMMIT=c0ffee"},
 			Build{System: Plain, Branch: "release/2026.11", Commit: "c0ffee", ID: "jenkins-infra-8", Number: "8",
-				URL: "https://jenkins.example/job/infra/8/"}, "release-2026.11"},
+				URL: "https://jenkins.example/job/infra/8/"}, ""},
 		{"teamcity", TeamCity, []string{"BUILD_NUMBER=31", "BUILD_VCS_NUMBER=beef"},
 			Build{System: TeamCity, Commit: "beef", Number: "31"}, ""},
 		{"octopus reads no CI variable", Octopus, []string{"GITHUB_REF=refs/pull/1/merge"}, Build{System: Octopus}, ""},
 		{"hostile branch", GitLab, []string{"CI_COMMIT_BRANCH=../../etc/passwd;$(x)"},
-			Build{System: GitLab, Branch: "../../etc/passwd;$(x)"}, "etc-passwd-x"},
+			Build{System: GitLab, Branch: "../../etc/passwd;$(x)"}, ""},
 	} {
 		got := ReadBuild(tc.system, tc.env)
 		if got != tc.want {

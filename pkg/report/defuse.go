@@ -53,11 +53,32 @@ const maxKeptDefuseBuf = 64 << 10
 // soon as it is made: no byte is held back, because the character before which U+200B goes
 // is always in the write that completes the match. Removing the inserted U+200B gives back
 // the input. Defuse of a writer Defuse returned is that writer.
+//
+// The writer Defuse returns is also a [CommandWriter]: pass it to a reporter as
+// [Options.Out], so that the reporter's own commands, which GitHub Actions reads only at
+// the start of a line, share the log with the defused text.
 func Defuse(w io.Writer) io.Writer {
 	if d, ok := w.(*defuser); ok {
 		return d
 	}
-	return &defuser{w: octoenv.Defuse(w)}
+	return &defuser{raw: w, w: octoenv.Defuse(w)}
+}
+
+// CommandWriter takes a reporter's own commands, to write them among defused text.
+type CommandWriter interface {
+	// WriteCommand writes line (one or more whole lines) as given, not defused, at the
+	// start of a line: after a line break when the text before it left a line open.
+	WriteCommand(line string) error
+}
+
+// writeOut writes a reporter's command line to out: through WriteCommand when out is a
+// [CommandWriter], else as it is.
+func writeOut(out io.Writer, line string) error {
+	if cw, ok := out.(CommandWriter); ok {
+		return cw.WriteCommand(line)
+	}
+	_, err := io.WriteString(out, line)
+	return err
 }
 
 // DefuseString returns s with U+200B inserted as [Defuse] does, s being read from the start
@@ -74,10 +95,14 @@ func DefuseString(s string) string {
 // defuser is the writer [Defuse] returns.
 type defuser struct {
 	mu  sync.Mutex
-	w   io.Writer // octoenv's defusing writer over the underlying one
+	raw io.Writer // the underlying writer
+	w   io.Writer // octoenv's defusing writer over raw
 	st  cmdScan
-	buf []byte // output buffer, reused between writes
-	at  []int  // input positions of this write's insertions, reused between writes
+	// open is whether the text so far left a line open (its last byte is
+	// not a line break).
+	open bool
+	buf  []byte // output buffer, reused between writes
+	at   []int  // input positions of this write's insertions, reused between writes
 }
 
 // Write passes p on in one Write call, with U+200B inserted as [Defuse] describes. It
@@ -98,6 +123,7 @@ func (d *defuser) Write(p []byte) (int, error) {
 		d.buf = nil
 	}
 	if n == len(out) && err == nil {
+		d.leaveOpen(p)
 		return len(p), nil
 	}
 	if err == nil {
@@ -106,7 +132,33 @@ func (d *defuser) Write(p []byte) (int, error) {
 	in := defusedInputWritten(n, d.at)
 	d.st = before
 	appendCommandBreaks(nil, &d.st, p[:in])
+	d.leaveOpen(p[:in])
 	return in, err
+}
+
+// leaveOpen notes whether written, the text just passed on, left a line open.
+func (d *defuser) leaveOpen(written []byte) {
+	if len(written) > 0 {
+		last := written[len(written)-1]
+		d.open = last != '\n' && last != '\r'
+	}
+}
+
+// WriteCommand writes line to the underlying writer as given, in one Write, after a line
+// break when the text before it left a line open; the search for commands then starts
+// afresh at the start of a line.
+func (d *defuser) WriteCommand(line string) error {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if d.open {
+		line = "\n" + line
+	}
+	if _, err := io.WriteString(d.raw, line); err != nil {
+		return err
+	}
+	d.st = cmdScan{}
+	d.leaveOpen([]byte(line))
+	return nil
 }
 
 // Where a line stands on the way to GitHub's "::" at its start.

@@ -209,7 +209,7 @@ func (*github) Close() error { return nil }
 
 // write writes s to the output in one Write; the caller holds g.mu.
 func (g *github) write(s string) error {
-	if _, err := io.WriteString(g.out, s); err != nil {
+	if err := writeOut(g.out, s); err != nil {
 		return fmt.Errorf("report: writing to GitHub Actions: %w", err)
 	}
 	return nil

@@ -107,7 +107,7 @@ const (
 const rubyStripped = "\x00\t\n\v\f\r "
 
 func newGitLab(opts Options) (Reporter, error) {
-	dir, err := reportFolder(opts.Dir)
+	dir, err := reportFolder(opts.Dir, opts.Environ)
 	if err != nil {
 		return nil, err
 	}

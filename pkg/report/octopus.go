@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 
 	"github.com/octopulumi/octopulumi/pkg/octoenv"
 )
@@ -58,8 +59,13 @@ func (octopus) Metric(string, float64) error { return nil }
 // Fail sets the step's result message.
 func (o octopus) Fail(message string) error { return o.w.ResultMessage(message) }
 
-// Summary writes the Markdown as highlighted lines, which Octopus shows on
-// the task's summary as well as in its log.
-func (o octopus) Summary(markdown string) error { return o.w.Highlight(markdown) }
+// Summary highlights the Markdown's first paragraph (the preview's counts),
+// which Octopus shows on the task's summary as well as in its log; the
+// whole summary is the step's output variable, for Manual Intervention
+// instructions, and a table of every resource would crowd the task summary.
+func (o octopus) Summary(markdown string) error {
+	first, _, _ := strings.Cut(strings.TrimLeft(markdown, "\n"), "\n\n")
+	return o.w.Highlight(first)
+}
 
 func (octopus) Close() error { return nil }

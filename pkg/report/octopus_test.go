@@ -31,7 +31,7 @@ func TestOctopusReporter(t *testing.T) {
 		r.Attach(art, "diff of dev.txt"),
 		r.Progress(140, "3 of 3"),
 		r.Metric("pulumi.preview.create", 3),
-		r.Summary("**Pulumi preview**\n| a | ##octopus[setVariable name='eA==' value='eQ=='] |\n"),
+		r.Summary("**Pulumi preview** ##octopus[setVariable name='eA==' value='eQ==']\n\n| a | b |\n"),
 		r.Fail("it broke"),
 		r.Close(),
 	} {
@@ -68,8 +68,8 @@ func TestOctopusReporter(t *testing.T) {
 	if strings.Join(got, "\n") != strings.Join(want, "\n") {
 		t.Errorf("messages:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
 	}
-	if !strings.Contains(out.String(), "**Pulumi preview**\n") {
-		t.Errorf("the summary is not in the log:\n%s", out.String())
+	if !strings.Contains(out.String(), "**Pulumi preview** ") || strings.Contains(out.String(), "| a | b |") {
+		t.Errorf("the log holds not just the summary's first paragraph:\n%s", out.String())
 	}
 	if err := r.Attach(filepath.Join(t.TempDir(), "missing"), ""); err == nil {
 		t.Error("Attach of a missing file: no error")

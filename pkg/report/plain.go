@@ -47,6 +47,9 @@ type plain struct {
 	out io.Writer
 	dir string
 	rep plainReport
+	// written is whether report.json has been written: from then on it is
+	// kept up to date.
+	written bool
 }
 
 // plainReport is report.json.
@@ -71,7 +74,7 @@ const (
 )
 
 func newPlain(opts Options) (Reporter, error) {
-	dir, err := reportFolder(opts.Dir)
+	dir, err := reportFolder(opts.Dir, opts.Environ)
 	if err != nil {
 		return nil, err
 	}
@@ -153,12 +156,19 @@ func (p *plain) Metric(name string, value float64) error {
 }
 
 // Fail prints "[octopulumi] failed: <message>" and records the message in
-// report.json (failure).
+// report.json (failure) when the run reported anything else: a command
+// that fails before it reports (a usage error, say) leaves no folder.
 func (p *plain) Fail(message string) error {
 	if err := writeLogLines(p.out, "[octopulumi] failed: ", message); err != nil {
 		return err
 	}
-	return p.change(func(r *plainReport) { r.Failure = strings.ToValidUTF8(message, "\uFFFD") })
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.rep.Failure = strings.ToValidUTF8(message, "\uFFFD")
+	if !p.written {
+		return nil
+	}
+	return p.writeReport()
 }
 
 // Summary writes summary.md and names it in report.json.
@@ -172,10 +182,13 @@ func (p *plain) Summary(markdown string) error {
 	return p.writeReport()
 }
 
-// Close writes report.json (again).
+// Close writes report.json (again), when the run reported anything.
 func (p *plain) Close() error {
 	p.mu.Lock()
 	defer p.mu.Unlock()
+	if !p.written {
+		return nil
+	}
 	return p.writeReport()
 }
 
@@ -188,6 +201,7 @@ func (p *plain) change(f func(*plainReport)) error {
 }
 
 func (p *plain) writeReport() error {
+	p.written = true
 	data, err := json.MarshalIndent(p.rep, "", "  ")
 	if err != nil {
 		return fmt.Errorf("report: encoding %s: %w", plainReportFile, err)
@@ -198,24 +212,39 @@ func (p *plain) writeReport() error {
 // The helpers below are shared by the reporters that write files (plain,
 // GitLab, TeamCity's summary).
 
-// defaultReportFolder is the report folder, under the working folder, when
-// Options.Dir is empty (GitLab, plain).
+// defaultReportFolder is the report folder's name, under the job's
+// workspace, when Options.Dir is empty.
 const defaultReportFolder = "octopulumi-report"
 
-// reportFolder makes dir (defaultReportFolder when empty) absolute and
-// creates it.
-func reportFolder(dir string) (string, error) {
+// reportFolder returns the absolute report folder: dir, else
+// defaultReportFolder in the job's workspace (GitLab's $CI_PROJECT_DIR,
+// Jenkins' $WORKSPACE), else in the working folder, so that the paths a job
+// names in its artifacts hold wherever the step ran. The folder is made
+// when a file is first written into it (ensureFolder): a run that reports
+// nothing leaves none.
+func reportFolder(dir string, environ []string) (string, error) {
 	if dir == "" {
 		dir = defaultReportFolder
+		for _, ws := range []string{"CI_PROJECT_DIR", "WORKSPACE"} {
+			if v := getenv(environ, ws); v != "" && filepath.IsAbs(v) {
+				dir = filepath.Join(v, defaultReportFolder)
+				break
+			}
+		}
 	}
 	abs, err := filepath.Abs(dir)
 	if err != nil {
 		return "", fmt.Errorf("report: the report folder %s: %w", dir, err)
 	}
-	if err := os.MkdirAll(abs, 0o755); err != nil {
-		return "", fmt.Errorf("report: creating the report folder (set another with the report folder option): %w", err)
-	}
 	return abs, nil
+}
+
+// ensureFolder makes the report folder dir.
+func ensureFolder(dir string) error {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return fmt.Errorf("report: creating the report folder (choose another with --report-dir or OCTOPULUMI_REPORT_DIR): %w", err)
+	}
+	return nil
 }
 
 // replaceFile writes data to path through a temporary file in the same
@@ -224,6 +253,9 @@ func reportFolder(dir string) (string, error) {
 // rewritten on every change and a power loss ends the CI job anyway).
 // Report files hold no secret: mode 0644.
 func replaceFile(path string, data []byte) error {
+	if err := ensureFolder(filepath.Dir(path)); err != nil {
+		return err
+	}
 	f, err := os.CreateTemp(filepath.Dir(path), ".octopulumi-*.tmp")
 	if err != nil {
 		return fmt.Errorf("report: writing %s: %w", path, err)
@@ -280,6 +312,9 @@ func keepCopy(system System, dir, src, name string, reserved ...string) (string,
 	}
 	if !info.Mode().IsRegular() {
 		return "", fmt.Errorf("report: the file to attach, %s, is not a regular file: attach a file (archive a folder first)", src)
+	}
+	if err := ensureFolder(dir); err != nil {
+		return "", err
 	}
 	dst := filepath.Join(dir, name)
 	if same, err := os.Stat(dst); err == nil && os.SameFile(info, same) {

@@ -178,6 +178,13 @@ func TestPlainRefused(t *testing.T) {
 		if err := r.Close(); err != nil {
 			t.Fatal(err)
 		}
+		if _, err := os.Stat(filepath.Join(dir, "report.json")); err != nil {
+			// Nothing but refusals (or a secret's name) was reported.
+			if name != "secret, empty name" && !os.IsNotExist(err) {
+				t.Errorf("%s: %v", name, err)
+			}
+			continue
+		}
 		rep := readPlain(t, dir)
 		if len(rep.Outputs)+len(rep.Metrics)+len(rep.Attachments)+len(rep.SecretOutputs) != 0 {
 			t.Errorf("%s: report.json recorded %+v", name, rep)
@@ -188,16 +195,40 @@ func TestPlainRefused(t *testing.T) {
 func TestPlainDefaultFolder(t *testing.T) {
 	work := t.TempDir()
 	t.Chdir(work)
+	// A run that reports nothing but its failure leaves no folder.
 	r, err := New(Plain, Options{Out: &bytes.Buffer{}, Environ: []string{}})
 	if err != nil {
+		t.Fatal(err)
+	}
+	if err := r.Fail("usage: no such flag"); err != nil {
 		t.Fatal(err)
 	}
 	if err := r.Close(); err != nil {
 		t.Fatal(err)
 	}
-	rep := readPlain(t, filepath.Join(work, "octopulumi-report"))
-	if rep.Outputs == nil || rep.Metrics == nil || rep.Attachments == nil {
-		t.Errorf("an empty report.json %+v lacks its empty objects and lists", rep)
+	if _, err := os.Stat(filepath.Join(work, "octopulumi-report")); !os.IsNotExist(err) {
+		t.Errorf("a run that reported only its failure made the report folder: %v", err)
+	}
+	// In the working folder, else in the job's workspace.
+	jenkins := t.TempDir()
+	for env, want := range map[string]string{"": filepath.Join(work, "octopulumi-report"), "WORKSPACE=" + jenkins: filepath.Join(jenkins, "octopulumi-report")} {
+		r, err := New(Plain, Options{Out: &bytes.Buffer{}, Environ: []string{env}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := r.SetOutput("a", "b"); err != nil {
+			t.Fatal(err)
+		}
+		if err := r.Fail("then it failed"); err != nil {
+			t.Fatal(err)
+		}
+		if err := r.Close(); err != nil {
+			t.Fatal(err)
+		}
+		rep := readPlain(t, want)
+		if rep.Outputs["a"] != "b" || rep.Failure != "then it failed" || rep.Metrics == nil || rep.Attachments == nil {
+			t.Errorf("%s: report.json %+v, want the output, the failure and empty objects and lists", want, rep)
+		}
 	}
 }
 

@@ -38,9 +38,15 @@ const Auto = "auto"
 
 // Detect returns the system whose own variables are set in environ
 // (os.Environ-style pairs): GITHUB_ACTIONS=true, TF_BUILD=True,
-// TEAMCITY_VERSION, GITLAB_CI=true, or JENKINS_URL (plain). Anything else
-// is Octopus, where octopulumi runs by default: Calamari sets no variable a
-// script can rely on.
+// TEAMCITY_VERSION, GITLAB_CI=true, JENKINS_URL (plain); else Octopus when
+// the environment shows a Tentacle (TentacleHome and TentacleJournal, which
+// it gives every script: OctopusDeploy/OctopusTentacle,
+// ScriptsAreGivenRequiredEnvironmentVariables) or Octopus variables handed
+// over as octopulumi reads them (OCTOPULUMI_VAR_Octopus__…, as the step
+// template and the guides export them, or the step's own OIDC token as
+// OCTOPULUMI_OIDC_TOKEN); else Plain, which never writes a
+// secret where an unknown system would show it (Octopus service messages
+// carry secrets base64-encoded in the log).
 func Detect(environ []string) System {
 	get := func(name string) string { return getenv(environ, name) }
 	switch {
@@ -54,8 +60,16 @@ func Detect(environ []string) System {
 		return GitLab
 	case get("JENKINS_URL") != "":
 		return Plain
+	case get("TentacleHome") != "" || get("TentacleJournal") != "":
+		return Octopus
 	}
-	return Octopus
+	for _, kv := range environ {
+		if strings.HasPrefix(kv, "OCTOPULUMI_VAR_Octopus__") || strings.HasPrefix(kv, "OCTOPULUMI_SECRET_Octopus__") ||
+			strings.HasPrefix(kv, "OCTOPULUMI_OIDC_TOKEN=") {
+			return Octopus
+		}
+	}
+	return Plain
 }
 
 // ParseSystem reads a system's name (case-insensitive), or "auto" (or "")
@@ -117,9 +131,10 @@ type Reporter interface {
 
 // Options say where a reporter writes.
 type Options struct {
-	// Out is the standard output the system reads commands from (its raw
-	// stream: text written through [Defuse] is never a command). Nil
-	// means os.Stdout.
+	// Out is the standard output the system reads commands from. Pass the
+	// writer [Defuse] returned for the step's log (a [CommandWriter]), so
+	// that each command starts a line whatever text came before it (GitHub
+	// Actions reads a command only there). Nil means os.Stdout.
 	Out io.Writer
 	// Environ is the environment the step runs in (os.Environ-style
 	// pairs): where the system names its files ($GITHUB_OUTPUT …). Nil

@@ -196,7 +196,7 @@ func (t *teamCity) folder() (string, error) {
 		return t.dir, nil
 	}
 	if t.wantDir != "" {
-		dir, err := reportFolder(t.wantDir)
+		dir, err := reportFolder(t.wantDir, nil)
 		if err != nil {
 			return "", err
 		}
@@ -253,7 +253,7 @@ func (t *teamCity) write(message string, attrs ...string) error {
 		b.WriteString("'" + teamCityEscape(attrs[i+1]) + "'")
 	}
 	b.WriteString("]\n")
-	if _, err := io.WriteString(t.out, b.String()); err != nil {
+	if err := writeOut(t.out, b.String()); err != nil {
 		return fmt.Errorf("report: writing the TeamCity %s message: %w", message, err)
 	}
 	return nil

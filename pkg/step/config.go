@@ -1,6 +1,7 @@
 package step
 
 import (
+	"fmt"
 	"io"
 	"log/slog"
 	"os"
@@ -124,9 +125,15 @@ func (cfg Config) system() report.System {
 	return cfg.Reporter.System()
 }
 
-// maskWith returns a function asking r to mask a secret.
-func maskWith(r report.Reporter) func(string) {
-	return func(secret string) { _ = r.Mask(secret) }
+// maskWith returns a function asking r to mask a secret; a refusal (a
+// value the system's masking command cannot carry) is a warning in log,
+// which never names the value.
+func maskWith(r report.Reporter, log io.Writer) func(string) {
+	return func(secret string) {
+		if err := r.Mask(secret); err != nil {
+			fmt.Fprintf(log, "warning: %s could not be asked to hide a secret in its log (octopulumi redacts its own output): %v\n", r.System(), err)
+		}
+	}
 }
 
 // environ is the step's environment: Config.Environ, else this process's.

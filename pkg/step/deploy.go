@@ -48,6 +48,13 @@ func (s *Session) applyConfig(ctx context.Context) error {
 	return err
 }
 
+// OutOutputPrefix precedes a stack output's name outside Octopus
+// (Pulumi.Output.vpcId): TeamCity's build parameters and a GitLab dotenv
+// report are one namespace with the build's settings and environment, where
+// a program's output named env.PATH or PATH would change what later steps
+// run. In Octopus an output variable is the step's own, under its name.
+const OutOutputPrefix = "Pulumi.Output."
+
 // publishOutputs writes every stack output as an output variable. Secret
 // values are not in the update's events: they are read once more, only
 // when the stack has any.
@@ -76,6 +83,9 @@ func (s *Session) publishOutputs(ctx context.Context, outs runner.Outputs) error
 		if !sensitive && s.redactor.String(text) != text {
 			sensitive = true
 			fmt.Fprintf(s.log, "octopulumi: the output %s holds a secret value: published as a sensitive output variable\n", name)
+		}
+		if s.Settings != nil && outsideOctopus(s.Settings.Build) {
+			name = OutOutputPrefix + name
 		}
 		if err := s.publish(name, text, sensitive); err != nil {
 			return err

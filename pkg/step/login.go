@@ -3,6 +3,7 @@ package step
 import (
 	"context"
 	"fmt"
+	"io"
 	"log/slog"
 	"strconv"
 	"strings"
@@ -89,15 +90,15 @@ func Login(ctx context.Context, cfg LoginConfig) (*auth.Credentials, error) {
 	if cfg.Backend == "" {
 		cfg.Backend = DefaultBackend
 	}
-	plan, err := readLogin(cfg.Backend, cfg.Vars, cfg.Organization, cfg.Environ)
-	if err != nil {
-		return nil, fmt.Errorf("step: %w", err)
-	}
 	rep := cfg.Reporter
 	if rep == nil {
 		rep = Config{Messages: cfg.Messages}.reporter()
 	}
-	return plan.login(ctx, maskWith(rep), cfg.Logger, cfg.Redactor, cfg.Auth)
+	plan, err := readLogin(cfg.Backend, cfg.Vars, cfg.Organization, cfg.Environ, rep.System() != report.Octopus)
+	if err != nil {
+		return nil, fmt.Errorf("step: %w", err)
+	}
+	return plan.login(ctx, maskWith(rep, io.Discard), cfg.Logger, cfg.Redactor, cfg.Auth)
 }
 
 // loginPlan is how a step logs in, read from its variables once.
@@ -116,8 +117,11 @@ type loginPlan struct {
 }
 
 // readLogin reads how to log in to backend from the variables, and says
-// what is missing in Octopus's terms.
-func readLogin(backend string, vars *octoenv.Variables, org string, environ []string) (loginPlan, error) {
+// what is missing in Octopus's terms. In a CI job (ci) the environment may
+// hold the token (PULUMI_ACCESS_TOKEN, from the job's secrets) or GitHub
+// Actions' OIDC token request; in Octopus a token in the worker's own
+// environment is never used behind the step's back.
+func readLogin(backend string, vars *octoenv.Variables, org string, environ []string, ci bool) (loginPlan, error) {
 	p := loginPlan{backend: backend, selfManaged: auth.IsSelfManaged(backend)}
 	if p.selfManaged {
 		p.getenv = func(name string) string {
@@ -139,6 +143,10 @@ func readLogin(backend string, vars *octoenv.Variables, org string, environ []st
 		p.tokenSource = "the variable " + octoenv.VarAccessToken
 		return p, nil
 	}
+	if !ci {
+		return p, fmt.Errorf("the backend %s needs a Pulumi access token: set %s (a sensitive variable), or use an Octopus OIDC account (%s, or %s naming a Generic OpenID Connect account variable)",
+			auth.RedactURL(backend), octoenv.VarAccessToken, octoenv.VarOIDCToken, VarOIDCAccount)
+	}
 	// In a CI job: the token its secrets put in the environment, or the
 	// job's own OIDC token.
 	if p.token = strings.TrimSpace(Getenv(environ, auth.EnvAccessToken)); p.token != "" {
@@ -151,8 +159,8 @@ func readLogin(backend string, vars *octoenv.Variables, org string, environ []st
 		p.exchange, err = exchangeRequest(vars, org)
 		return p, err
 	}
-	return p, fmt.Errorf("the backend %s needs a Pulumi access token: set %s (a sensitive variable) or %s, or use an Octopus OIDC account (%s, or %s naming a Generic OpenID Connect account variable), or in GitHub Actions the job's OIDC token (permissions: id-token: write)",
-		auth.RedactURL(backend), octoenv.VarAccessToken, auth.EnvAccessToken, octoenv.VarOIDCToken, VarOIDCAccount)
+	return p, fmt.Errorf("the backend %s needs a Pulumi access token: set %s from the job's secrets, or in GitHub Actions give the job the permission id-token: write to log in with its OIDC token",
+		auth.RedactURL(backend), auth.EnvAccessToken)
 }
 
 // login logs in as planned; red, when given, learns every secret involved.
@@ -206,7 +214,7 @@ func OIDCToken(vars *octoenv.Variables) (jwt, source string) {
 func exchangeRequest(vars *octoenv.Variables, org string) (auth.ExchangeRequest, error) {
 	q := auth.ExchangeRequest{Organization: org}
 	if q.Organization == "" {
-		return q, fmt.Errorf("an OIDC login needs the Pulumi organization: set %s", octoenv.VarOrganization)
+		return q, fmt.Errorf("an OIDC login needs the Pulumi organization: set %s (--org, or OCTOPULUMI_ORGANIZATION)", octoenv.VarOrganization)
 	}
 	scope := vars.Value(VarOIDCScope)
 	switch t := auth.TokenType(strings.ToLower(strings.TrimSpace(vars.Value(VarOIDCTokenType)))); t {

@@ -26,9 +26,10 @@ func TestReadSettingsOutsideOctopus(t *testing.T) {
 		fails  bool
 	}{
 		{"github pull request", report.GitHub, []string{"GITHUB_REF=refs/pull/7/merge", "GITHUB_HEAD_REF=feature/x"}, "", "pr-7", false},
-		{"jenkins branch", report.Plain, []string{"BRANCH_NAME=feature/dns-zone"}, "", "feature-dns-zone", false},
+		{"jenkins pull request", report.Plain, []string{"CHANGE_ID=12", "BRANCH_NAME=PR-12"}, "", "pr-12", false},
+		{"a branch names no stack", report.GitHub, []string{"GITHUB_REF=refs/heads/main", "GITHUB_REF_NAME=main"}, "", "the stack must be given: pass --stack (or set Pulumi.Stack)", true},
 		{"given stack wins", report.GitLab, []string{"CI_MERGE_REQUEST_IID=3"}, "dev", "dev", false},
-		{"no branch, no stack", report.TeamCity, []string{"BUILD_NUMBER=31"}, "", "running in teamcity outside Octopus, the stack must be given: pass --stack (or set Pulumi.Stack)", true},
+		{"no branch, no stack", report.TeamCity, []string{"BUILD_NUMBER=31"}, "", "running in teamcity outside Octopus, the stack must be given: pass --stack (or set Pulumi.Stack); only a pull request's build", true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()

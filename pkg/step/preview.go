@@ -76,9 +76,7 @@ func (s *Session) Preview(ctx context.Context, opts PreviewOptions) (*runner.Res
 		err = perr
 	}
 	if opts.Comment != nil && perr == nil {
-		if cerr := s.comment(ctx, opts.Comment, summary, res); cerr != nil && err == nil {
-			err = cerr
-		}
+		s.comment(ctx, opts.Comment, summary, res)
 	}
 	if perr := s.publishURL(ctx, OutPreviewURL, res); perr != nil && err == nil {
 		err = perr
@@ -86,16 +84,19 @@ func (s *Session) Preview(ctx context.Context, opts PreviewOptions) (*runner.Res
 	return res, err
 }
 
-// publishPreview publishes the preview and returns its Markdown summary.
+// publishPreview publishes the preview and returns its Markdown summary,
+// redacted.
 func (s *Session) publishPreview(res *runner.Result, dir string) (string, error) {
-	// Resource names and types are the program's text: no secret
-	// (redacted) and no command of any system (defused) may ride along.
-	summary := report.DefuseString(s.redactor.String(Markdown(s.Stack, res)))
+	// Resource names and types are the program's text: no secret may ride
+	// along (redacted), and in the output variable, which a later step may
+	// print to its log, no command of any system (defused). The summary
+	// files and the comment are not a log: they keep the text as it is.
+	summary := s.redactor.String(Markdown(s.Stack, res))
 	vars := [][2]string{
 		{OutFingerprint, res.Fingerprint},
 		{OutChanges, strconv.Itoa(res.Summary.Changes())},
 		{OutHasChanges, map[bool]string{true: "True", false: "False"}[res.Summary.Changes() > 0]},
-		{OutSummaryMarkdown, summary},
+		{OutSummaryMarkdown, report.DefuseString(summary)},
 	}
 	for _, op := range []apitype.OpType{apitype.OpCreate, apitype.OpUpdate, apitype.OpReplace, apitype.OpDelete, apitype.OpSame} {
 		vars = append(vars, [2]string{OutCountPrefix + string(op), strconv.Itoa(res.Summary[op])})

@@ -66,7 +66,8 @@ func Prepare(ctx context.Context, cfg Config) (*Session, error) {
 		fmt.Fprintf(cfg.Log, "octopulumi: the stack imports Pulumi ESC environments: %s (the CLI opens them on Pulumi Cloud)\n", strings.Join(settings.Environments, ", "))
 	}
 
-	creds, err := settings.login.login(ctx, maskWith(cfg.Reporter), cfg.Logger, cfg.Redactor, cfg.Auth)
+	mask := maskWith(cfg.Reporter, cfg.Log)
+	creds, err := settings.login.login(ctx, mask, cfg.Logger, cfg.Redactor, cfg.Auth)
 	if err != nil {
 		return nil, err
 	}
@@ -79,7 +80,7 @@ func Prepare(ctx context.Context, cfg Config) (*Session, error) {
 	}
 	onSecret := func(secret string) {
 		cfg.Redactor.Add(secret)
-		_ = cfg.Reporter.Mask(secret)
+		mask(secret)
 	}
 	if err := useAccounts(ctx, cfg, settings, r, onSecret); err != nil {
 		r.Close()

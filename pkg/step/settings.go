@@ -102,7 +102,7 @@ func ReadSettings(cfg Config) (*Settings, error) {
 			errs = append(errs, err)
 		}
 		errs = append(errs, s.checkEnvironments()...)
-		if s.login, err = readLogin(s.Backend, octx.Vars, octx.Organization, cfg.Environ); err != nil {
+		if s.login, err = readLogin(s.Backend, octx.Vars, octx.Organization, cfg.Environ, outsideOctopus(s.Build)); err != nil {
 			errs = append(errs, err)
 		}
 		s.Plugins = pluginSources(cfg, octx.Vars)
@@ -221,7 +221,7 @@ func newContext(vars *octoenv.Variables, project string, selfManaged bool, build
 	if outsideOctopus(build) && blank(octoenv.VarStack) {
 		stack := build.ReviewStack()
 		if stack == "" {
-			return nil, fmt.Errorf("running in %s outside Octopus, the stack must be given: pass --stack (or set %s); this build names no pull request or branch to name a review stack after", build.System, octoenv.VarStack)
+			return nil, fmt.Errorf("running in %s outside Octopus, the stack must be given: pass --stack (or set %s); only a pull request's build names one by itself (pr-<number>)", build.System, octoenv.VarStack)
 		}
 		defaults = append(defaults, octoenv.Variable{Name: octoenv.VarStack, Value: stack})
 	}

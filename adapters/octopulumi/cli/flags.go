@@ -121,7 +121,11 @@ func (f *varFlags) load(ctx context.Context, a *app) (*octoenv.Variables, error)
 		}
 	}
 	opts = append(opts, octoenv.WithVariables(explicit...))
-	return octoenv.Load(ctx, opts...)
+	vars, err := octoenv.Load(ctx, opts...)
+	if err == nil {
+		a.noteOctopusVariables(vars)
+	}
+	return vars, err
 }
 
 // run prepares the step's session, calls do on it, prints the line do

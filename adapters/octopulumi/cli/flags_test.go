@@ -84,10 +84,10 @@ func TestUsageErrors(t *testing.T) {
 		{[]string{"login", "extra"}, "takes no arguments"},
 		{[]string{"deploy", "--no-such-flag"}, "unknown flag"},
 		{[]string{"preview", "--report", "jenkins"}, `unknown system "jenkins": use octopus, github, azure, teamcity, gitlab, plain or auto`},
-		{[]string{"preview", "--pr-comment"}, "--pr-comment needs the job's GitHub token in GITHUB_TOKEN"},
+		{[]string{"preview", "--pr-comment"}, "--pr-comment comments on a GitHub pull request, from a GitHub Actions job; this step reports to octopus"},
 	} {
 		var out, errOut strings.Builder
-		code := Main(context.Background(), tc.args, IO{In: strings.NewReader(""), Out: &out, Err: &errOut})
+		code := Main(context.Background(), tc.args, IO{In: strings.NewReader(""), Out: &out, Err: &errOut, Environ: tentacle})
 		if code != 2 || !strings.Contains(errOut.String(), tc.says) {
 			t.Errorf("%v: exit %d, stderr %q; want 2 and %q", tc.args, code, errOut.String(), tc.says)
 		}
@@ -116,8 +116,12 @@ func TestInvalidVariablesSayWhereVariablesComeFrom(t *testing.T) {
 		t.Fatal(err)
 	}
 	var out, errOut strings.Builder
-	code := Main(context.Background(), []string{"deploy", "--program", dir, "--backend", "file://" + dir}, IO{In: strings.NewReader(""), Out: &out, Err: &errOut})
+	code := Main(context.Background(), []string{"deploy", "--program", dir, "--backend", "file://" + dir}, IO{In: strings.NewReader(""), Out: &out, Err: &errOut, Environ: tentacle})
 	if code != 1 || !strings.Contains(errOut.String(), "OCTOPULUMI_VAR_Octopus__Environment__Name") {
 		t.Errorf("exit %d, stderr %q: want 1 and a hint naming OCTOPULUMI_VAR_Octopus__Environment__Name", code, errOut.String())
 	}
 }
+
+// tentacle is the environment a Tentacle gives a script step: octopulumi
+// reports with Octopus service messages there.
+var tentacle = []string{"TentacleHome=/etc/octopus/Tentacle", "TentacleJournal=/etc/octopus/Tentacle/DeploymentJournal.xml"}

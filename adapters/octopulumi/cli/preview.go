@@ -7,6 +7,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/octopulumi/octopulumi/pkg/report"
 	"github.com/octopulumi/octopulumi/pkg/step"
 )
 
@@ -14,6 +15,7 @@ func newPreviewCmd(a *app) *cobra.Command {
 	var f stepFlags
 	var opts step.PreviewOptions
 	var comment bool
+	var author string
 	cmd := &cobra.Command{
 		Use:   "preview",
 		Short: "Preview the environment's stack and publish the changes for review",
@@ -26,11 +28,14 @@ variables, and the human diff as an artifact. Pass the fingerprint to
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if comment {
+				if sys := a.reporter().System(); sys != report.GitHub {
+					return &usageError{fmt.Errorf("--pr-comment comments on a GitHub pull request, from a GitHub Actions job; this step reports to %s, which shows the summary itself", sys)}
+				}
 				token := a.getenv("GITHUB_TOKEN")
 				if token == "" {
 					return &usageError{errors.New("--pr-comment needs the job's GitHub token in GITHUB_TOKEN: add `env: GITHUB_TOKEN: ${{ secrets.GITHUB_TOKEN }}` to the step, and `permissions: pull-requests: write` to the job")}
 				}
-				opts.Comment = &step.PullRequestComment{Token: token}
+				opts.Comment = &step.PullRequestComment{Token: token, Author: author}
 			}
 			return f.run(cmd, a, func(ctx context.Context, s *step.Session) (string, error) {
 				res, err := s.Preview(ctx, opts)
@@ -44,6 +49,7 @@ variables, and the human diff as an artifact. Pass the fingerprint to
 	f.register(cmd, a)
 	cmd.Flags().BoolVar(&opts.ExpectNoChanges, "expect-no-changes", false, "fail if the preview finds any change (a drift check)")
 	cmd.Flags().BoolVar(&comment, "pr-comment", false, "in GitHub Actions, keep the preview as a comment on the pull request, edited in place on each push (needs GITHUB_TOKEN)")
+	cmd.Flags().StringVar(&author, "pr-comment-author", "", "the login GITHUB_TOKEN comments as, whose comment alone is edited (default github-actions[bot]; a personal access token's user, or <app-slug>[bot])")
 	cmd.Flags().StringVar(&opts.ArtifactDir, "artifact-dir", "", "where to write the diff artifact; it must outlive the step (default: the system temp folder)")
 	return cmd
 }

@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"os"
+	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -31,11 +33,14 @@ type IO struct {
 // service-message writer, which the Octopus reporter writes through)
 // writes to the raw standard output.
 type app struct {
-	io        IO
-	redactor  *auth.Redactor
-	out       *redact.Writer
-	errOut    *redact.Writer
-	messages  *octoenv.Writer
+	io       IO
+	redactor *auth.Redactor
+	out      *redact.Writer
+	errOut   *redact.Writer
+	messages *octoenv.Writer
+	// console is the defused standard output: the reporter writes its
+	// commands through it, so that each starts a line.
+	console   io.Writer
 	verbose   bool
 	report    string // --report: the system to report to, or auto
 	reportDir string // --report-dir
@@ -44,41 +49,70 @@ type app struct {
 
 func newApp(stdio IO) *app {
 	red := auth.NewRedactor()
+	console := report.Defuse(stdio.Out)
 	return &app{
 		io:       stdio,
 		redactor: red,
-		out:      red.Writer(report.Defuse(stdio.Out)),
+		out:      red.Writer(console),
 		errOut:   red.Writer(report.Defuse(stdio.Err)),
 		messages: octoenv.NewWriter(stdio.Out),
+		console:  console,
 	}
 }
 
 // reporter returns the reporter of the system --report names (detected
-// from the environment by default), made once. A system that cannot be
-// named or set up falls back to Octopus service messages, so a failure is
-// still reported; the command itself refuses such a flag (checkReport).
+// from the environment by default, and when the flag names no system:
+// the command refuses such a flag, checkReport), made once. A system that
+// cannot be set up falls back to plain files in a folder of its own, so a
+// failure is still reported.
 func (a *app) reporter() report.Reporter {
 	if a.rep != nil {
 		return a.rep
 	}
 	rep, err := a.newReporter()
 	if err != nil {
-		fmt.Fprintf(a.errOut, "warning: %v; reporting with Octopus service messages instead\n", err)
-		rep = report.NewOctopus(a.messages)
+		// Never Octopus's messages in another system's log: they carry
+		// secrets base64-encoded. Files in a folder of their own instead.
+		dir, derr := os.MkdirTemp("", "octopulumi-report-")
+		if derr == nil {
+			rep, derr = report.New(report.Plain, report.Options{Out: a.console, Environ: a.io.Environ, Dir: dir})
+		}
+		if derr != nil {
+			rep = report.NewOctopus(octoenv.NewWriter(io.Discard))
+			dir = "nowhere: " + derr.Error()
+		}
+		fmt.Fprintf(a.errOut, "warning: %v; reporting to plain files in %s instead\n", err, dir)
 	}
 	a.rep = rep
 	return rep
 }
 
+// noteOctopusVariables makes an automatic --report choose Octopus when the
+// variables octopulumi was given are an Octopus deployment's (handed over as
+// JSON, say), and the environment named no CI system.
+func (a *app) noteOctopusVariables(vars *octoenv.Variables) {
+	if a.rep != nil || !strings.EqualFold(a.report, report.Auto) || a.getenv("JENKINS_URL") != "" || report.Detect(a.io.Environ) != report.Plain {
+		return
+	}
+	for _, v := range vars.All() {
+		if strings.HasPrefix(v.Name, "Octopus.") {
+			a.report = string(report.Octopus)
+			return
+		}
+	}
+}
+
 func (a *app) newReporter() (report.Reporter, error) {
 	sys, err := report.ParseSystem(a.report, a.io.Environ)
 	if err != nil {
-		return nil, err
+		// The command refuses the flag (checkReport): report that where
+		// the environment says the step runs.
+		sys = report.Detect(a.io.Environ)
 	}
 	if sys == report.Octopus {
 		return report.NewOctopus(a.messages), nil
 	}
-	return report.New(sys, report.Options{Out: a.io.Out, Environ: a.io.Environ, Dir: a.reportDir})
+	return report.New(sys, report.Options{Out: a.console, Environ: a.io.Environ, Dir: a.reportDir})
 }
 
 // checkReport refuses a --report that names no system. The reporter itself
@@ -121,11 +155,20 @@ func Main(ctx context.Context, args []string, stdio IO) int {
 	a := newApp(stdio)
 	defer a.out.Flush()
 	defer a.errOut.Flush()
-	defer func() {
-		if a.rep != nil {
-			_ = a.rep.Close()
+	code := run(ctx, a, args, stdio)
+	// The reports some systems read at the end (a dotenv report, report.json).
+	if a.rep != nil {
+		if err := a.rep.Close(); err != nil {
+			fmt.Fprintf(a.errOut, "error: writing the reports: %v\n", a.redactor.Error(err))
+			if code == 0 {
+				code = 1
+			}
 		}
-	}()
+	}
+	return code
+}
+
+func run(ctx context.Context, a *app, args []string, stdio IO) int {
 	root := newRoot(a)
 	root.SetArgs(args)
 	root.SetIn(stdio.In)

@@ -24,6 +24,7 @@
 //
 //	401 "Bad credentials" (an unknown token), "Requires authentication" (none)
 //	403 "Resource not accessible by integration" (a read-only token writing)
+//	403 "Must have admin rights to Repository." (editing another user's comment; [MessageNotYours])
 //	403 "Request forbidden by administrative rules…" (no User-Agent)
 //	404 "Not Found" (an unknown repository or comment)
 //	400 "Problems parsing JSON", "Body should be a JSON object"
@@ -50,6 +51,10 @@
 // after carrying the request out, as a gateway that times out after GitHub
 // did the work. Every
 // request is logged ([Server.Requests]), without its token.
+//
+// A token edits only comments by its own user. GitHub also lets a token
+// with write access to the repository edit anyone's comments; the fake
+// does not, so a client that edits a comment it did not write fails.
 //
 // Not modelled: issue existence (every number of a known repository is a
 // pull request), the X-GitHub-Api-Version check, conditional requests,

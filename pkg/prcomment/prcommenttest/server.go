@@ -27,6 +27,18 @@ const apiPrefix = "/api/v3"
 // points: the limit GitHub's 422 states.
 const MaxBodyChars = 65536
 
+// MessageNotYours is the message of the 403 the fake answers to a PATCH of
+// a comment by another user than the token's. GitHub lets a token edit
+// anyone's comments only with write access to the repository
+// ("Repository roles for an organization": "Edit and delete anyone's
+// comments on commits, pull requests, and issues" is Write and up), and
+// refuses a token without it with 403 "Must have admin rights to
+// Repository." (recorded for PATCH and DELETE of another token's issue
+// comment in a field note on shader-slang/slang#12051). The fake is
+// stricter than GitHub: it refuses every token, so that a client which
+// edits a comment it did not write fails its tests.
+const MessageNotYours = "Must have admin rights to Repository."
+
 // Documentation URLs GitHub puts in the errors of these endpoints.
 const (
 	docList   = "https://docs.github.com/rest/issues/comments#list-issue-comments"
@@ -174,7 +186,8 @@ func (s *Server) AddRepo(fullName string) {
 	s.byID[r.id] = r
 }
 
-// AddToken accepts token as u, allowed to read and write comments.
+// AddToken accepts token as u, allowed to read comments, post them, and
+// edit u's own.
 func (s *Server) AddToken(tok string, u User) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -365,6 +378,22 @@ func (s *Server) route(w http.ResponseWriter, r *http.Request, p string, body []
 			s.fail(w, http.StatusForbidden, "Resource not accessible by integration", doc)
 			return
 		}
+		var (
+			n int
+			c *Comment
+		)
+		if op == "update" {
+			if n, c = findComment(rp, id); c == nil {
+				s.fail(w, http.StatusNotFound, "Not Found", doc)
+				return
+			}
+			// A token edits only its own user's comments; see
+			// MessageNotYours.
+			if !strings.EqualFold(c.User.Login, tok.user.Login) {
+				s.fail(w, http.StatusForbidden, MessageNotYours, doc)
+				return
+			}
+		}
 		text, ok := s.commentBody(w, body, doc)
 		if !ok {
 			return
@@ -374,11 +403,6 @@ func (s *Server) route(w http.ResponseWriter, r *http.Request, p string, body []
 			s.headersLocked(w)
 			w.Header().Set("Location", s.apiCommentURL(rp, c.ID))
 			s.writeJSON(w, http.StatusCreated, s.commentJSON(rp, number, c))
-			return
-		}
-		n, c := findComment(rp, id)
-		if c == nil {
-			s.fail(w, http.StatusNotFound, "Not Found", doc)
 			return
 		}
 		c.Body = text

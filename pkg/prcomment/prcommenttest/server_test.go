@@ -15,8 +15,9 @@ import (
 )
 
 const (
-	tok   = "ghs_fakeToken0123456789abcdefABCDEFGHIJ"
-	roTok = "ghs_readOnly0123456789abcdefABCDEFGHIJK"
+	tok     = "ghs_fakeToken0123456789abcdefABCDEFGHIJ"
+	roTok   = "ghs_readOnly0123456789abcdefABCDEFGHIJK"
+	userTok = "ghp_octocat0123456789abcdefABCDEFGHIJKL"
 )
 
 func start(t *testing.T, opts ...prcommenttest.Option) *prcommenttest.Server {
@@ -26,6 +27,7 @@ func start(t *testing.T, opts ...prcommenttest.Option) *prcommenttest.Server {
 	s.AddRepo("acme/infra")
 	s.AddToken(tok, prcommenttest.GitHubActions)
 	s.AddReadOnlyToken(roTok, prcommenttest.GitHubActions)
+	s.AddToken(userTok, prcommenttest.Octocat)
 	return s
 }
 
@@ -103,6 +105,8 @@ func TestErrorsHaveGitHubsShape(t *testing.T) {
 		{"an unknown comment", "PATCH", "/repos/acme/infra/issues/comments/99", bearer, ua, `{"body":"x"}`, 404, "Not Found", docEdit, ""},
 		{"a method not served", "DELETE", "/repos/acme/infra/issues/comments/99", bearer, ua, "", 404, "Not Found", "https://docs.github.com/rest", ""},
 		{"a read-only token posting", "POST", list, "Bearer " + roTok, ua, `{"body":"x"}`, 403, "Resource not accessible by integration", docPost, ""},
+		{"editing another user's comment", "PATCH", "/repos/acme/infra/issues/comments/1000000001", "Bearer " + userTok, ua, `{"body":"x"}`, 403, "Must have admin rights to Repository.", docEdit, ""},
+		{"a long edit of another user's comment", "PATCH", "/repos/acme/infra/issues/comments/1000000001", "token " + userTok, ua, `{"body":"` + strings.Repeat("a", 65537) + `"}`, 403, "Must have admin rights to Repository.", docEdit, ""},
 		{"JSON that does not parse", "POST", list, bearer, ua, `{"body":`, 400, "Problems parsing JSON", docPost, ""},
 		{"JSON that is not an object", "POST", list, bearer, ua, `["x"]`, 400, "Body should be a JSON object", docPost, ""},
 		{"no body", "POST", list, bearer, ua, `{}`, 422, "Invalid request.\n\n\"body\" wasn't supplied.", docPost, ""},
@@ -139,6 +143,48 @@ func TestErrorsHaveGitHubsShape(t *testing.T) {
 			}
 			if got := s.Comments("acme/infra", 7); len(got) != 1 || got[0].Body != "existing" {
 				t.Errorf("a refused request changed the comments: %+v", got)
+			}
+		})
+	}
+}
+
+// TestEditsOnlyItsOwnComments checks that a token may edit its own user's
+// comments and no one else's, whichever kind of user it acts as.
+func TestEditsOnlyItsOwnComments(t *testing.T) {
+	t.Parallel()
+	renovate := prcommenttest.User{Login: "renovate[bot]", ID: 29139614, Type: "Bot", App: "renovate"}
+	tests := []struct {
+		name   string
+		author prcommenttest.User
+		token  string
+		status int
+	}{
+		{"the job's token edits its own", prcommenttest.GitHubActions, tok, http.StatusOK},
+		{"a person's token edits its own", prcommenttest.Octocat, userTok, http.StatusOK},
+		{"the job's token and a person's comment", prcommenttest.Octocat, tok, http.StatusForbidden},
+		{"a person's token and the job's comment", prcommenttest.GitHubActions, userTok, http.StatusForbidden},
+		{"the job's token and another App's comment", renovate, tok, http.StatusForbidden},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			s := start(t)
+			c := s.AddComment("acme/infra", 7, tt.author, "before")
+			r := call(t, s, "PATCH", fmt.Sprintf("/repos/acme/infra/issues/comments/%d", c.ID), "Bearer "+tt.token, "test", `{"body":"after"}`)
+			if r.status != tt.status {
+				t.Fatalf("status %d, want %d: %s", r.status, tt.status, r.body)
+			}
+			want := "after"
+			if tt.status != http.StatusOK {
+				want = "before"
+				m := r.object(t)
+				if m["message"] != prcommenttest.MessageNotYours || m["status"] != "403" {
+					t.Errorf("reply %v, want GitHub's 403 %q", m, prcommenttest.MessageNotYours)
+				}
+			}
+			got := s.Comments("acme/infra", 7)
+			if len(got) != 1 || got[0].Body != want || got[0].User != tt.author {
+				t.Errorf("the comment is %+v, want %q by %s", got, want, tt.author.Login)
 			}
 		})
 	}
