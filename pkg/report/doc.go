@@ -22,8 +22,12 @@
 // leaves that output out and says so in the log.
 //
 // Each format is escaped exactly as its system documents, and tested by
-// parsing what was written with an independent parser. [Detect] chooses the
-// system from the variables each one sets; [ParseSystem] reads a flag.
+// parsing what was written with an independent parser (package reporttest).
+// [Detect] chooses the system from the variables each one sets (Octopus
+// only where a Tentacle's or Octopus's own are seen, plain files anywhere
+// else); [ParseSystem] reads a flag. Pass the writer [Defuse] returned for
+// the log as [Options.Out]: a [CommandWriter] puts each command at the start
+// of a line, where GitHub Actions reads it.
 // [Build] reads the CI run (branch, pull request, commit, link) from the
 // same variables, for naming a review stack and the update's metadata.
 //
