@@ -39,7 +39,8 @@ type PreviewOptions struct {
 	ExpectNoChanges bool
 	// ArtifactDir is where the diff artifact is written. It must outlive the
 	// step (Octopus collects artifacts after the step ends, and deletes the
-	// step's work folder): the default is the system temp folder.
+	// step's work folder): the default is the system temp folder, and in a
+	// GitHub Actions or Azure Pipelines job the job's temp folder.
 	ArtifactDir string
 	// Comment, when set, keeps the preview as a comment on the GitHub pull
 	// request the job runs for.
@@ -117,7 +118,7 @@ func (s *Session) publishPreview(res *runner.Result, dir string) (string, error)
 		return "", fmt.Errorf("step: reporting the preview's summary: %w", err)
 	}
 	if dir == "" {
-		dir = os.TempDir()
+		dir = s.artifactDir()
 	}
 	base := "pulumi-preview-" + fileSafe.ReplaceAllString(s.Stack, "-") + "-" + res.Fingerprint
 	path, err := writeArtifact(dir, base, s.redactor.String(res.Diff))
@@ -128,6 +129,19 @@ func (s *Session) publishPreview(res *runner.Result, dir string) (string, error)
 		return "", fmt.Errorf("step: attaching the diff: %w", err)
 	}
 	return summary, nil
+}
+
+// artifactDir is where the diff goes by default: the system temp folder,
+// which outlives the step as Octopus needs; in a CI job the job's own temp
+// folder, which its runner empties after the job (GitHub's RUNNER_TEMP,
+// Azure's AGENT_TEMPDIRECTORY), where there is one.
+func (s *Session) artifactDir() string {
+	for _, v := range []string{"RUNNER_TEMP", "AGENT_TEMPDIRECTORY"} {
+		if d := Getenv(s.environ, v); d != "" && s.Settings != nil && outsideOctopus(s.Settings.Build) {
+			return d
+		}
+	}
+	return os.TempDir()
 }
 
 // writeArtifact writes text to a new file in dir and returns its absolute
