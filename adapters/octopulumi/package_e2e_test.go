@@ -5,7 +5,10 @@ import (
 	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
+	"fmt"
 	"io/fs"
+	"maps"
 	"os"
 	"path/filepath"
 	"slices"
@@ -27,20 +30,22 @@ func packageEnv(bed *testbed.Bed) []string {
 // extras are files beside the sample program: what the package keeps,
 // what the ignore file leaves out and what is always left out.
 var extras = map[string]string{
-	pkgrelease.IgnoreFile:       "# local notes\n*.log\n",
-	"docs/readme.md":            "how to deploy\n",
-	"debug.log":                 "left out by the ignore file",
-	"node_modules/x/index.js":   "left out: dependencies",
-	".pulumi/stacks/dev.json":   "left out: local state",
-	".git/HEAD":                 "ref: refs/heads/main\n",
-	"docs/deep/more/runbook.md": "kept at any depth\n",
+	pkgrelease.IgnoreFile:                   "# local notes\n*.log\n",
+	"docs/readme.md":                        "how to deploy\n",
+	"debug.log":                             "left out by the ignore file",
+	"node_modules/x/index.js":               "left out: dependencies",
+	".pulumi/stacks/dev.json":               "left out: local state",
+	".git/HEAD":                             "ref: refs/heads/main\n",
+	"docs/deep/more/runbook.md":             "kept at any depth\n",
+	pkgrelease.ReportFolder + "/summary.md": "left out: a CI report",
 }
 
 // TestPackageIsReproducible runs `octopulumi package` as upstream CI would,
 // with the real CLI checking the manifest, on two checkouts of the same
 // program made in another order at other times: the packages are the same
-// bytes, the program package holds exactly the files it should, and the
-// plugin bundle restores with `octopulumi cache restore`.
+// bytes, the program package holds exactly the files it should, the
+// checkouts are as they were but for the output folder, and the plugin
+// bundle restores with `octopulumi cache restore`.
 func TestPackageIsReproducible(t *testing.T) {
 	t.Parallel()
 	bed := testbed.New(t)
@@ -74,9 +79,15 @@ func TestPackageIsReproducible(t *testing.T) {
 	var outs []string
 	for _, dir := range []string{first, second} {
 		out := filepath.Join(dir, "dist")
+		before := checkout(t, dir)
 		r := runBinary(t, env, "package", "--program", dir, "--id", "MyCompany.Infra", "--version", "1.4.2", "--out", out)
 		if r.code != 0 {
 			t.Fatalf("package exited %d:\n%s\n%s", r.code, r.stdout, r.stderr)
+		}
+		after := checkout(t, dir)
+		maps.DeleteFunc(after, func(p, _ string) bool { return p == "dist" || strings.HasPrefix(p, "dist/") })
+		if !maps.Equal(after, before) {
+			t.Errorf("package changed the checkout %s:\nbefore %v\nafter  %v", dir, before, after)
 		}
 		for _, f := range files {
 			raw, err := os.ReadFile(filepath.Join(out, f))
@@ -111,6 +122,82 @@ func TestPackageIsReproducible(t *testing.T) {
 	pr := bed.Tools.Provider
 	if _, err := os.Stat(filepath.Join(home, "plugins", "resource-"+pr.Name+"-v"+pr.Version, "pulumi-resource-"+pr.Name)); err != nil {
 		t.Errorf("the restored plugin is not in PULUMI_HOME: %v", err)
+	}
+}
+
+// checkout describes every entry under dir by its path with '/': a file by
+// its mode and SHA-256, a folder by its mode, a symlink by its target.
+func checkout(t *testing.T, dir string) map[string]string {
+	t.Helper()
+	entries := map[string]string{}
+	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+		if err != nil || p == dir {
+			return err
+		}
+		rel, err := filepath.Rel(dir, p)
+		if err != nil {
+			return err
+		}
+		info, err := d.Info()
+		if err != nil {
+			return err
+		}
+		switch {
+		case d.Type()&fs.ModeSymlink != 0:
+			target, err := os.Readlink(p)
+			entries[filepath.ToSlash(rel)] = "symlink to " + target
+			return err
+		case d.IsDir():
+			entries[filepath.ToSlash(rel)] = "folder " + info.Mode().String()
+			return nil
+		}
+		raw, err := os.ReadFile(p)
+		entries[filepath.ToSlash(rel)] = fmt.Sprintf("%s %x", info.Mode(), sha256.Sum256(raw))
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return entries
+}
+
+// TestPackageLeavesNodeProgramAlone: the manifest check of a Node.js
+// program checked out without node_modules, whose `pulumi install` runs
+// npm, installs nothing into the checkout; no dependencies bundle is made,
+// and a note says to install the dependencies first.
+func TestPackageLeavesNodeProgramAlone(t *testing.T) {
+	t.Parallel()
+	bed := testbed.New(t)
+	dir := filepath.Join(t.TempDir(), "infra")
+	bed.WriteProgram(t, "js-files", dir, testbed.ProgramData{OutDir: filepath.Join(dir, "out")})
+	// As a fresh checkout: no node_modules (the bed links the shared one).
+	if err := os.Remove(filepath.Join(dir, "node_modules")); err != nil {
+		t.Fatal(err)
+	}
+	// The program declares its plugins at run time, so `pulumi install`
+	// finds none to list.
+	if err := cache.WriteManifest(filepath.Join(dir, cache.ManifestFile), &cache.Manifest{Format: cache.ManifestFormat}); err != nil {
+		t.Fatal(err)
+	}
+	env := append(packageEnv(bed), "PATH="+bed.Tools.Bin+":"+filepath.Dir(bed.Tools.Node.Node)+":/usr/bin:/bin")
+	before := checkout(t, dir)
+	out := filepath.Join(t.TempDir(), "dist")
+	r := runBinary(t, env, "package", "--program", dir, "--id", "Infra", "--version", "1.0.0", "--out", out)
+	if r.code != 0 {
+		t.Fatalf("package exited %d:\n%s\n%s", r.code, r.stdout, r.stderr)
+	}
+	if after := checkout(t, dir); !maps.Equal(after, before) {
+		t.Errorf("package changed the checkout:\nbefore %v\nafter  %v", before, after)
+	}
+	if !strings.Contains(r.stdout+r.stderr, "run npm ci") {
+		t.Errorf("no note to install the dependencies first:\n%s\n%s", r.stdout, r.stderr)
+	}
+	names, err := pkgrelease.PackageNames("Infra", "1.0.0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(filepath.Join(out, names.Dependencies)); !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("a dependencies bundle without node_modules: %v", err)
 	}
 }
 

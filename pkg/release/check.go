@@ -5,9 +5,11 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"os"
 	"path/filepath"
 	"slices"
 
+	"github.com/octopulumi/octopulumi/internal/dist"
 	"github.com/octopulumi/octopulumi/pkg/cache"
 )
 
@@ -25,8 +27,21 @@ func readManifest(program string) (*cache.Manifest, string, error) {
 }
 
 // checkManifest resolves the plugins the program needs with the real CLI
-// and compares them with the manifest m, read from path.
-func checkManifest(ctx context.Context, o *Options, m *cache.Manifest, path string) error {
+// and compares them with the manifest m, read from path. The CLI runs in a
+// scratch copy of the program package's files, never in the program
+// folder: `pulumi install` installs the program's dependencies where it
+// runs (node_modules, a Python virtualenv, .NET's bin and obj), which would
+// change the checkout and end up in later packages. The copy also holds
+// just what a deployment gets.
+func checkManifest(ctx context.Context, o *Options, files []dist.File, m *cache.Manifest, path string) error {
+	scratch, err := os.MkdirTemp("", "octopulumi-check-*")
+	if err != nil {
+		return fmt.Errorf("release: a scratch folder for the manifest check: %w", err)
+	}
+	defer os.RemoveAll(scratch)
+	if err := copyFiles(scratch, files); err != nil {
+		return fmt.Errorf("release: copying the program for the manifest check: %w", err)
+	}
 	opts := []cache.ResolveOption{cache.WithLogger(o.Logger)}
 	if o.Environ != nil {
 		opts = append(opts, cache.WithEnv(o.Environ))
@@ -37,13 +52,28 @@ func checkManifest(ctx context.Context, o *Options, m *cache.Manifest, path stri
 	for _, d := range o.download() {
 		opts = append(opts, d)
 	}
-	need, err := cache.Resolve(ctx, o.Program, opts...)
+	need, err := cache.Resolve(ctx, scratch, opts...)
 	if err != nil {
-		return fmt.Errorf("release: checking %s against the program: %w", path, err)
+		return fmt.Errorf("release: checking %s against the program (copied to a scratch folder): %w", path, err)
 	}
 	missing, unneeded := diffPlugins(m, need)
 	if len(missing) > 0 || len(unneeded) > 0 {
 		return &StaleManifestError{Manifest: path, Program: o.Program, Missing: missing, Unneeded: unneeded}
+	}
+	return nil
+}
+
+// copyFiles writes files, whose names are relative with '/', under dir
+// with their modes.
+func copyFiles(dir string, files []dist.File) error {
+	for _, f := range files {
+		p := filepath.Join(dir, filepath.FromSlash(f.Name))
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			return err
+		}
+		if err := os.WriteFile(p, f.Data, f.Mode.Perm()); err != nil {
+			return err
+		}
 	}
 	return nil
 }

@@ -127,3 +127,40 @@ func tarNames(t *testing.T, path string) []string {
 		names = append(names, filepath.ToSlash(h.Name))
 	}
 }
+
+// TestNoDependenciesNote: a Node.js program without node_modules gets no
+// dependencies bundle and a note that says to install them first; other
+// runtimes, and NoDependencies, get no such note.
+func TestNoDependenciesNote(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name    string
+		project string
+		noDeps  bool
+		note    bool
+	}{
+		{name: "Node.js", project: "name: infra\nruntime: nodejs\n", note: true},
+		{name: "Node.js with runtime options", project: "name: infra\nruntime:\n  name: nodejs\n  options:\n    typescript: false\n", note: true},
+		{name: "Node.js, no dependencies asked", project: "name: infra\nruntime: nodejs\n", noDeps: true},
+		{name: "YAML", project: project},
+		{name: "Python", project: "name: infra\nruntime: python\n"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			dir := t.TempDir()
+			files := map[string]string{"Pulumi.yaml": tc.project, "index.js": "", "package.json": "{}"}
+			writeFiles(t, dir, files, sortedKeys(files))
+			r, err := release.Build(context.Background(), release.Options{Program: dir, ID: "Infra", Version: "1.0.0", Out: t.TempDir(), Environ: []string{}, NoDependencies: tc.noDeps})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if slices.ContainsFunc(r.Files, func(f release.File) bool { return f.Kind == release.KindDependencies }) {
+				t.Errorf("a dependencies bundle without node_modules: %v", r.Files)
+			}
+			notes := strings.Join(r.Notes, "\n")
+			if got := strings.Contains(notes, "run npm ci"); got != tc.note {
+				t.Errorf("notes %q; a note to run npm ci: %v, want %v", notes, got, tc.note)
+			}
+		})
+	}
+}

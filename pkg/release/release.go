@@ -9,11 +9,14 @@ import (
 	"io"
 	"io/fs"
 	"log/slog"
+	"math"
 	"os"
 	"path/filepath"
 	"slices"
 	"strconv"
 	"time"
+
+	"gopkg.in/yaml.v3"
 
 	"github.com/octopulumi/octopulumi/internal/dist"
 	"github.com/octopulumi/octopulumi/internal/pulumicmd"
@@ -134,6 +137,13 @@ func Build(ctx context.Context, o Options) (*Result, error) {
 	if !slices.Contains(r.Contents, "Pulumi.yaml") && !slices.Contains(r.Contents, "Pulumi.yml") {
 		return nil, fmt.Errorf("release: the program package would hold no Pulumi.yaml: it is not in %s, or %s leaves it out", o.Program, IgnoreFile)
 	}
+	deps, note, err := o.dependencies(ctx, files)
+	if err != nil {
+		return nil, err
+	}
+	if note != "" {
+		r.Notes = append(r.Notes, note)
+	}
 	m, manifest, err := readManifest(o.Program)
 	if err != nil {
 		return nil, err
@@ -142,16 +152,9 @@ func Build(ctx context.Context, o Options) (*Result, error) {
 		r.Notes = append(r.Notes, fmt.Sprintf("no %s in %s, so no plugin bundle: `%s` makes one", cache.ManifestFile, o.Program, FixCommand(o.Program)))
 	} else if !o.SkipManifestCheck {
 		o.Logger.InfoContext(ctx, "checking the plugin manifest against the program", "manifest", manifest)
-		if err := checkManifest(ctx, &o, m, manifest); err != nil {
+		if err := checkManifest(ctx, &o, files, m, manifest); err != nil {
 			return nil, err
 		}
-	}
-	deps, note, err := o.dependencies(ctx)
-	if err != nil {
-		return nil, err
-	}
-	if note != "" {
-		r.Notes = append(r.Notes, note)
 	}
 	if o.NoPlugins {
 		m = nil
@@ -220,8 +223,12 @@ func programRoot(program string) (string, error) {
 	return abs, nil
 }
 
-// zipLastYear is the last year a zip entry's MS-DOS date can say.
-const zipLastYear = 2107
+// zipLastTime is the last time a zip entry can carry. Go's archive/zip
+// writes it twice: as an MS-DOS date (up to 2107) and in the extended
+// timestamp field as an unsigned 32-bit count of seconds since 1970
+// (uint32(Modified.Unix()), archive/zip writer.go), which wraps after
+// 2106-02-07T06:28:15Z.
+var zipLastTime = time.Unix(math.MaxUint32, 0).UTC()
 
 // time is the time entries carry: o.Time, else SOURCE_DATE_EPOCH, else
 // dist.Epoch; never before 1980, which a zip file cannot say (as
@@ -248,8 +255,8 @@ func (o *Options) time() (time.Time, error) {
 	if at.Before(dist.Epoch) {
 		at = dist.Epoch
 	}
-	if at.Year() > zipLastYear {
-		return time.Time{}, &OptionError{Field: "Time", Err: fmt.Errorf("%s is after %d, the last year a zip file can say", at.Format(time.RFC3339), zipLastYear)}
+	if at.After(zipLastTime) {
+		return time.Time{}, &OptionError{Field: "Time", Err: fmt.Errorf("%s is after %s, the last time a zip file can say", at.Format(time.RFC3339), zipLastTime.Format(time.RFC3339))}
 	}
 	return at, nil
 }
@@ -268,13 +275,17 @@ func (o *Options) download() []cache.DownloadOption {
 
 // dependencies reads the dependencies to bundle: those of a program
 // folder with a node_modules, unless NoDependencies. A program of another
-// runtime with a node_modules gets a note instead.
-func (o *Options) dependencies(ctx context.Context) (*cache.Dependencies, string, error) {
+// runtime with a node_modules, or a Node.js program without one, gets a
+// note instead. files are the program package's, which hold Pulumi.yaml.
+func (o *Options) dependencies(ctx context.Context, files []dist.File) (*cache.Dependencies, string, error) {
 	if o.NoDependencies {
 		return nil, "", nil
 	}
 	info, err := os.Stat(filepath.Join(o.Program, cache.DependenciesFolder))
 	if errors.Is(err, fs.ErrNotExist) || err == nil && !info.IsDir() {
+		if projectRuntime(files) == nodeRuntime {
+			return nil, fmt.Sprintf("%s is a Node.js program without %s, so no dependencies bundle: run npm ci (or your package manager's install) in it first to bundle its dependencies", o.Program, cache.DependenciesFolder), nil
+		}
 		return nil, "", nil
 	}
 	if err != nil {
@@ -288,6 +299,38 @@ func (o *Options) dependencies(ctx context.Context) (*cache.Dependencies, string
 		return nil, "", fmt.Errorf("release: %w", err)
 	}
 	return d, "", nil
+}
+
+// nodeRuntime is Pulumi's name for the Node.js runtime.
+const nodeRuntime = "nodejs"
+
+// projectRuntime is the runtime the project file among files names
+// (runtime: nodejs, or runtime: {name: nodejs, options: ...}), "" when it
+// cannot be read: Pulumi.yaml, else Pulumi.yml, as Pulumi looks for them.
+func projectRuntime(files []dist.File) string {
+	for _, name := range []string{"Pulumi.yaml", "Pulumi.yml"} {
+		i := slices.IndexFunc(files, func(f dist.File) bool { return f.Name == name })
+		if i < 0 {
+			continue
+		}
+		var p struct {
+			Runtime yaml.Node `yaml:"runtime"`
+		}
+		if err := yaml.Unmarshal(files[i].Data, &p); err != nil {
+			return ""
+		}
+		if p.Runtime.Kind != yaml.MappingNode {
+			return p.Runtime.Value
+		}
+		var r struct {
+			Name string `yaml:"name"`
+		}
+		if err := p.Runtime.Decode(&r); err != nil {
+			return ""
+		}
+		return r.Name
+	}
+	return ""
 }
 
 // write makes every package in a scratch folder inside the output folder,
@@ -342,10 +385,53 @@ func write(ctx context.Context, o *Options, c *config, r *Result, files []dist.F
 	}
 	listSum := sha256.Sum256(list)
 	made(KindChecksums, ChecksumsFile, hex.EncodeToString(listSum[:]))
+	names := make([]string, 0, len(r.Files))
 	for _, f := range r.Files {
-		if err := os.Rename(filepath.Join(scratch, f.Name), filepath.Join(c.out, f.Name)); err != nil {
-			return fmt.Errorf("release: %w", err)
+		names = append(names, f.Name)
+	}
+	return publish(scratch, c.out, names)
+}
+
+// publish renames the files names from scratch into out, in order, so
+// that the last ([ChecksumsFile]) says the release is whole. When a rename
+// fails it takes back the files it moved and puts back those they replaced
+// (a build of the same version before), leaving out as it was.
+func publish(scratch, out string, names []string) error {
+	type move struct {
+		name string
+		// previous is where the file it replaced waits, "" for none.
+		previous string
+		placed   bool
+	}
+	var moves []move
+	undo := func(cause error) error {
+		errs := []error{cause}
+		for _, m := range slices.Backward(moves) {
+			dst := filepath.Join(out, m.name)
+			if m.placed {
+				errs = append(errs, os.Remove(dst))
+			}
+			if m.previous != "" {
+				errs = append(errs, os.Rename(m.previous, dst))
+			}
 		}
+		return errors.Join(errs...)
+	}
+	for _, name := range names {
+		dst := filepath.Join(out, name)
+		moves = append(moves, move{name: name})
+		m := &moves[len(moves)-1]
+		if info, err := os.Lstat(dst); err == nil && !info.IsDir() {
+			m.previous = filepath.Join(scratch, ".previous-"+name)
+			if err := os.Rename(dst, m.previous); err != nil {
+				m.previous = ""
+				return undo(fmt.Errorf("release: replacing %s in %s: %w", name, out, err))
+			}
+		}
+		if err := os.Rename(filepath.Join(scratch, name), dst); err != nil {
+			return undo(fmt.Errorf("release: moving %s into %s: %w", name, out, err))
+		}
+		m.placed = true
 	}
 	return nil
 }

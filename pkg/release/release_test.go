@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"maps"
 	"os"
 	"path/filepath"
 	"slices"
@@ -99,6 +100,11 @@ func TestEntryTime(t *testing.T) {
 		{name: "malformed", env: []string{"SOURCE_DATE_EPOCH=yesterday"}, bad: true},
 		{name: "negative", env: []string{"SOURCE_DATE_EPOCH=-5"}, bad: true},
 		{name: "after 2107", at: time.Date(2108, 1, 1, 0, 0, 0, 0, time.UTC), bad: true},
+		// The zip's extended timestamp is an unsigned 32-bit count of
+		// seconds, which ends at 2106-02-07T06:28:15Z.
+		{name: "the last time a zip can carry", at: time.Date(2106, 2, 7, 6, 28, 14, 0, time.UTC), want: time.Date(2106, 2, 7, 6, 28, 14, 0, time.UTC)},
+		{name: "after the zip's 32-bit seconds", at: time.Date(2106, 2, 7, 6, 28, 16, 0, time.UTC), bad: true},
+		{name: "in 2107", at: time.Date(2107, 6, 1, 0, 0, 0, 0, time.UTC), bad: true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
@@ -159,5 +165,26 @@ func TestBuildOptions(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestFailedMoveLeavesOutputAsItWas: when the last file, SHA256SUMS,
+// cannot be moved into the output folder (a folder holds its name), the
+// program package moved before it is taken back and the earlier build's
+// package of the same name is put back: the output folder is as it was.
+func TestFailedMoveLeavesOutputAsItWas(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	writeFiles(t, dir, program, sortedKeys(program))
+	out := t.TempDir()
+	earlier := map[string]string{"Infra.1.0.0.zip": "an earlier build", release.ChecksumsFile + "/in-the-way": "x"}
+	writeFiles(t, out, earlier, sortedKeys(earlier))
+	before := tree(t, out)
+	_, err := release.Build(context.Background(), release.Options{Program: dir, ID: "Infra", Version: "1.0.0", Out: out, Environ: []string{}})
+	if err == nil || !strings.Contains(err.Error(), "moving "+release.ChecksumsFile) {
+		t.Fatalf("Build = %v, want an error moving %s", err, release.ChecksumsFile)
+	}
+	if after := tree(t, out); !maps.Equal(after, before) {
+		t.Errorf("the output folder holds\n%v\nafter a failed build, want as before\n%v", after, before)
 	}
 }

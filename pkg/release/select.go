@@ -1,8 +1,6 @@
 package release
 
 import (
-	"bufio"
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -10,8 +8,6 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-
-	"github.com/go-git/go-git/v5/plumbing/format/gitignore"
 
 	"github.com/octopulumi/octopulumi/internal/dist"
 	"github.com/octopulumi/octopulumi/internal/safefile"
@@ -26,6 +22,12 @@ const IgnoreFile = ".octopulumiignore"
 // backend's state, git's own folder (or file, in a submodule or worktree).
 var alwaysLeftOut = map[string]bool{"node_modules": true, ".pulumi": true, ".git": true}
 
+// ReportFolder is the folder octopulumi writes its CI report files into
+// when a run is given no other (--report-dir): a folder of that name at the
+// top of the program folder is left out of the program package, since a
+// CI job that runs a preview before packaging leaves it there.
+const ReportFolder = "octopulumi-report"
+
 // Bounds on what the program package may hold: it is packed in memory, and
 // a program folder is a few files of code and configuration.
 const (
@@ -37,8 +39,8 @@ const (
 type selection struct {
 	// root is the program folder with every symlink resolved.
 	root string
-	// ignore holds the ignore file's patterns.
-	ignore gitignore.Matcher
+	// ignore holds the ignore file's rules.
+	ignore ignoreRules
 	// out is the output folder, when it exists, to leave out.
 	out os.FileInfo
 }
@@ -53,42 +55,27 @@ func newSelection(root, out string) (*selection, error) {
 	case err != nil:
 		return nil, fmt.Errorf("release: reading the ignore file: %w", err)
 	}
-	s.ignore = gitignore.NewMatcher(parseIgnore(raw))
+	s.ignore = parseIgnore(raw)
 	if info, err := os.Stat(out); err == nil && info.IsDir() {
 		s.out = info
 	}
 	return s, nil
 }
 
-// parseIgnore reads gitignore lines: blank lines and lines starting with
-// '#' are skipped (gitignore(5), "PATTERN FORMAT"); a line's trailing CR
-// (a file saved on Windows) is dropped by the scanner.
-func parseIgnore(raw []byte) []gitignore.Pattern {
-	var ps []gitignore.Pattern
-	sc := bufio.NewScanner(bytes.NewReader(raw))
-	sc.Buffer(make([]byte, 0, 4096), maxIgnoreFileBytes)
-	for sc.Scan() {
-		line := sc.Text()
-		if strings.HasPrefix(line, "#") || strings.TrimSpace(line) == "" {
-			continue
-		}
-		ps = append(ps, gitignore.ParsePattern(line, nil))
-	}
-	return ps
-}
-
-// leftOut reports whether the path rel (with '/') is left out by name or
-// by the ignore file. A path inside a left-out folder is left out too, as
-// in git: its parents are checked first.
+// leftOut reports whether the path rel (with '/') is left out: by name,
+// as the report folder, or by the ignore file. A path inside a left-out
+// folder is left out too, as in git.
 func (s *selection) leftOut(rel string, isDir bool) bool {
 	parts := strings.Split(rel, "/")
-	for i := range parts {
-		dir := i < len(parts)-1 || isDir
-		if alwaysLeftOut[parts[i]] || s.ignore.Match(parts[:i+1], dir) {
+	if parts[0] == ReportFolder && (isDir || len(parts) > 1) {
+		return true
+	}
+	for _, part := range parts {
+		if alwaysLeftOut[part] {
 			return true
 		}
 	}
-	return false
+	return s.ignore.ignores(rel, isDir)
 }
 
 // files walks the program folder and returns the files to pack, read

@@ -51,6 +51,26 @@ func TestProgramContents(t *testing.T) {
 			want: []string{release.IgnoreFile, "Pulumi.yaml", "docs/final.md", "keep.log", "secrets/README.md", "src/build/kept.txt"},
 		},
 		{
+			name: "the ignore file as git reads it",
+			files: map[string]string{
+				release.IgnoreFile: "*.pem\n!config\nsecret*\n!app\n[!a]*.txt\nabc/**\n!abc/keep\n",
+				"Pulumi.yaml":      project,
+				"config/key.pem":   "x", "config/app.yaml": "x",
+				"app/secrets.json": "x", "app/main.yaml": "x",
+				"a.txt": "x", "b.txt": "x",
+				"abc/keep": "x", "abc/drop": "x",
+			},
+			want: []string{release.IgnoreFile, "Pulumi.yaml", "a.txt", "abc/keep", "app/main.yaml", "config/app.yaml"},
+		},
+		{
+			name: "the report folder at the top",
+			files: map[string]string{
+				"Pulumi.yaml": project, release.ReportFolder + "/summary.md": "x",
+				"lib/" + release.ReportFolder + "/kept.txt": "x", release.ReportFolder + "s/kept.txt": "x",
+			},
+			want: []string{"Pulumi.yaml", "lib/" + release.ReportFolder + "/kept.txt", release.ReportFolder + "s/kept.txt"},
+		},
+		{
 			name:  "ignore file saved on Windows",
 			files: map[string]string{release.IgnoreFile: "*.tmp\r\nscratch/\r\n", "Pulumi.yaml": project, "a.tmp": "x", "scratch/b": "x"},
 			want:  []string{release.IgnoreFile, "Pulumi.yaml"},

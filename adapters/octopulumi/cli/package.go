@@ -26,13 +26,13 @@ bytes from the same commit (entries stamped with SOURCE_DATE_EPOCH when set, els
   SHA256SUMS
 
 The program package leaves out node_modules, .pulumi (local state), .git, the
-output folder, and whatever the program folder's ` + release.IgnoreFile + ` matches
-(gitignore syntax). A symlink is packed as the file it points to, inside the
+output folder, the CI report folder ` + release.ReportFolder + `, and whatever the
+program folder's ` + release.IgnoreFile + ` matches (gitignore syntax, as git reads it). A symlink is packed as the file it points to, inside the
 folder; one that leaves the folder is an error.
 
 When the program has a ` + cache.ManifestFile + `, package first asks the Pulumi CLI
-which plugins the program needs, as cache manifest does, and fails when the
-manifest is stale.`,
+which plugins the program needs, as cache manifest does, in a copy of the
+program (the checkout is left as it was), and fails when the manifest is stale.`,
 		Example: `  octopulumi package --program infra --id MyCompany.Infra --version 1.4.2 --out dist`,
 		Args:    noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
