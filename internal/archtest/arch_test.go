@@ -82,6 +82,7 @@ var leaves = []string{
 	module + "/internal/redact",
 	module + "/internal/runfolder",
 	module + "/internal/safefile",
+	module + "/internal/zwsp",
 }
 
 func isLeaf(imp string) bool {

@@ -3,11 +3,9 @@ package octoenv
 import (
 	"io"
 	"sync"
-)
 
-// zwsp is U+200B ZERO WIDTH SPACE in UTF-8: invisible in the task log, and it holds no byte
-// of "##octopus", so inserting it can never make a new match.
-const zwsp = "\u200B"
+	"github.com/octopulumi/octopulumi/internal/zwsp"
+)
 
 // maxKeptDefuseBuf bounds the output buffer a DefuseWriter keeps between writes, so one
 // large write does not pin its memory for the life of the writer.
@@ -56,7 +54,7 @@ func (d *DefuseWriter) Write(p []byte) (int, error) {
 	d.at = appendMatches(d.at[:0], &d.matched, p)
 	out := p
 	if len(d.at) > 0 {
-		d.buf = insertZWSP(d.buf[:0], p, d.at)
+		d.buf = zwsp.Insert(d.buf[:0], p, d.at)
 		out = d.buf
 	}
 	n, err := d.w.Write(out)
@@ -70,7 +68,7 @@ func (d *DefuseWriter) Write(p []byte) (int, error) {
 		err = io.ErrShortWrite
 	}
 	// The caller may retry with what was not written: rewind the state to match that.
-	in := inputWritten(n, d.at)
+	in := zwsp.InputWritten(n, d.at)
 	d.matched = before
 	appendMatches(nil, &d.matched, p[:in])
 	return in, err
@@ -86,7 +84,7 @@ func DefuseString(s string) string {
 	if len(at) == 0 {
 		return s
 	}
-	return string(insertZWSP(make([]byte, 0, len(s)+len(at)*len(zwsp)), []byte(s), at))
+	return string(zwsp.Insert(make([]byte, 0, len(s)+len(at)*len(zwsp.Mark)), []byte(s), at))
 }
 
 // appendMatches appends to at the position of every byte of s that completes "##octopus",
@@ -126,30 +124,4 @@ func nextMatch[T string | []byte](matched *int, s T, from int) int {
 	}
 	*matched = m
 	return -1
-}
-
-// insertZWSP appends p to dst with U+200B before each position in at (ascending).
-func insertZWSP(dst, p []byte, at []int) []byte {
-	start := 0
-	for _, i := range at {
-		dst = append(dst, p[start:i]...)
-		dst = append(dst, zwsp...)
-		start = i
-	}
-	return append(dst, p[start:]...)
-}
-
-// inputWritten returns how many input bytes the first n output bytes carry, when U+200B was
-// inserted before the input positions at. A U+200B written only in part carries none.
-func inputWritten(n int, at []int) int {
-	for k, i := range at {
-		zstart := i + k*len(zwsp) // where the k-th U+200B starts in the output
-		if n <= zstart {
-			return n - k*len(zwsp)
-		}
-		if n < zstart+len(zwsp) {
-			return i
-		}
-	}
-	return n - len(at)*len(zwsp)
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"github.com/octopulumi/octopulumi/internal/zwsp"
 	"io"
 	"strings"
 	"sync"
@@ -12,7 +13,7 @@ import (
 )
 
 // z is what Defuse inserts, short for the tables.
-const z = zwsp
+const z = zwsp.Mark
 
 var defuseCases = []struct {
 	name, in, want string

@@ -6,6 +6,7 @@ import (
 	"unicode"
 	"unicode/utf8"
 
+	"github.com/octopulumi/octopulumi/internal/zwsp"
 	"github.com/octopulumi/octopulumi/pkg/octoenv"
 )
 
@@ -14,7 +15,7 @@ import (
 // white space: String.Trim and TrimStart have left it in place since .NET Framework 4
 // (learn.microsoft.com, "String.Trim", Remarks: only 3.5 SP1 and earlier removed U+200B
 // and U+FEFF), so the runner's TrimStart cannot take it away again.
-const defuseMark = "\u200B"
+const defuseMark = zwsp.Mark
 
 // maxKeptDefuseBuf bounds the output buffer a defuser keeps between writes.
 const maxKeptDefuseBuf = 64 << 10
@@ -87,7 +88,7 @@ func writeOut(out io.Writer, line string) error {
 func DefuseString(s string) string {
 	var st cmdScan
 	if at := appendCommandBreaks(nil, &st, s); len(at) > 0 {
-		s = string(insertDefuseMarks(make([]byte, 0, len(s)+len(at)*len(defuseMark)), s, at))
+		s = string(zwsp.Insert(make([]byte, 0, len(s)+len(at)*len(defuseMark)), s, at))
 	}
 	return octoenv.DefuseString(s)
 }
@@ -115,7 +116,7 @@ func (d *defuser) Write(p []byte) (int, error) {
 	d.at = appendCommandBreaks(d.at[:0], &d.st, p)
 	out := p
 	if len(d.at) > 0 {
-		d.buf = insertDefuseMarks(d.buf[:0], p, d.at)
+		d.buf = zwsp.Insert(d.buf[:0], p, d.at)
 		out = d.buf
 	}
 	n, err := d.w.Write(out)
@@ -129,7 +130,7 @@ func (d *defuser) Write(p []byte) (int, error) {
 	if err == nil {
 		err = io.ErrShortWrite
 	}
-	in := defusedInputWritten(n, d.at)
+	in := zwsp.InputWritten(n, d.at)
 	d.st = before
 	appendCommandBreaks(nil, &d.st, p[:in])
 	d.leaveOpen(p[:in])
@@ -271,30 +272,4 @@ func (st *cmdScan) stepHashes(c byte) bool {
 		st.hashes = 0
 	}
 	return false
-}
-
-// insertDefuseMarks appends p to dst with U+200B before each position in at (ascending).
-func insertDefuseMarks[T string | []byte](dst []byte, p T, at []int) []byte {
-	start := 0
-	for _, i := range at {
-		dst = append(dst, p[start:i]...)
-		dst = append(dst, defuseMark...)
-		start = i
-	}
-	return append(dst, p[start:]...)
-}
-
-// defusedInputWritten returns how many input bytes the first n output bytes carry, when
-// U+200B was inserted before the input positions at. A U+200B written in part carries none.
-func defusedInputWritten(n int, at []int) int {
-	for k, i := range at {
-		mark := i + k*len(defuseMark) // where the k-th U+200B starts in the output
-		if n <= mark {
-			return n - k*len(defuseMark)
-		}
-		if n < mark+len(defuseMark) {
-			return i
-		}
-	}
-	return n - len(at)*len(defuseMark)
 }
