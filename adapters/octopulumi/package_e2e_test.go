@@ -6,7 +6,6 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
-	"fmt"
 	"io/fs"
 	"maps"
 	"os"
@@ -79,12 +78,12 @@ func TestPackageIsReproducible(t *testing.T) {
 	var outs []string
 	for _, dir := range []string{first, second} {
 		out := filepath.Join(dir, "dist")
-		before := checkout(t, dir)
+		before := testbed.Tree(t, dir)
 		r := runBinary(t, env, "package", "--program", dir, "--id", "MyCompany.Infra", "--version", "1.4.2", "--out", out)
 		if r.code != 0 {
 			t.Fatalf("package exited %d:\n%s\n%s", r.code, r.stdout, r.stderr)
 		}
-		after := checkout(t, dir)
+		after := testbed.Tree(t, dir)
 		maps.DeleteFunc(after, func(p, _ string) bool { return p == "dist" || strings.HasPrefix(p, "dist/") })
 		if !maps.Equal(after, before) {
 			t.Errorf("package changed the checkout %s:\nbefore %v\nafter  %v", dir, before, after)
@@ -125,42 +124,6 @@ func TestPackageIsReproducible(t *testing.T) {
 	}
 }
 
-// checkout describes every entry under dir by its path with '/': a file by
-// its mode and SHA-256, a folder by its mode, a symlink by its target.
-func checkout(t *testing.T, dir string) map[string]string {
-	t.Helper()
-	entries := map[string]string{}
-	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
-		if err != nil || p == dir {
-			return err
-		}
-		rel, err := filepath.Rel(dir, p)
-		if err != nil {
-			return err
-		}
-		info, err := d.Info()
-		if err != nil {
-			return err
-		}
-		switch {
-		case d.Type()&fs.ModeSymlink != 0:
-			target, err := os.Readlink(p)
-			entries[filepath.ToSlash(rel)] = "symlink to " + target
-			return err
-		case d.IsDir():
-			entries[filepath.ToSlash(rel)] = "folder " + info.Mode().String()
-			return nil
-		}
-		raw, err := os.ReadFile(p)
-		entries[filepath.ToSlash(rel)] = fmt.Sprintf("%s %x", info.Mode(), sha256.Sum256(raw))
-		return err
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return entries
-}
-
 // TestPackageLeavesNodeProgramAlone: the manifest check of a Node.js
 // program checked out without node_modules, whose `pulumi install` runs
 // npm, installs nothing into the checkout; no dependencies bundle is made,
@@ -180,13 +143,13 @@ func TestPackageLeavesNodeProgramAlone(t *testing.T) {
 		t.Fatal(err)
 	}
 	env := append(packageEnv(bed), "PATH="+bed.Tools.Bin+":"+filepath.Dir(bed.Tools.Node.Node)+":/usr/bin:/bin")
-	before := checkout(t, dir)
+	before := testbed.Tree(t, dir)
 	out := filepath.Join(t.TempDir(), "dist")
 	r := runBinary(t, env, "package", "--program", dir, "--id", "Infra", "--version", "1.0.0", "--out", out)
 	if r.code != 0 {
 		t.Fatalf("package exited %d:\n%s\n%s", r.code, r.stdout, r.stderr)
 	}
-	if after := checkout(t, dir); !maps.Equal(after, before) {
+	if after := testbed.Tree(t, dir); !maps.Equal(after, before) {
 		t.Errorf("package changed the checkout:\nbefore %v\nafter  %v", before, after)
 	}
 	if !strings.Contains(r.stdout+r.stderr, "run npm ci") {

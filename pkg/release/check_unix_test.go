@@ -11,6 +11,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/octopulumi/octopulumi/internal/testbed"
 	"github.com/octopulumi/octopulumi/pkg/cache"
 	"github.com/octopulumi/octopulumi/pkg/release"
 )
@@ -50,7 +51,7 @@ func TestCheckLeavesProgramAlone(t *testing.T) {
 		t.Fatal(err)
 	}
 	calls := filepath.Join(t.TempDir(), "calls")
-	before := tree(t, dir)
+	before := testbed.Tree(t, dir)
 	var contents []string
 	for i := range 2 {
 		r, err := release.Build(context.Background(), release.Options{
@@ -63,7 +64,7 @@ func TestCheckLeavesProgramAlone(t *testing.T) {
 		if log, _ := os.ReadFile(calls); strings.Count(string(log), "install\n") != i+1 {
 			t.Fatalf("the CLI ran %q, want one install a build", log)
 		}
-		if after := tree(t, dir); !maps.Equal(after, before) {
+		if after := testbed.Tree(t, dir); !maps.Equal(after, before) {
 			t.Fatalf("build %d changed the program folder:\nbefore %v\nafter  %v", i+1, before, after)
 		}
 		if slices.ContainsFunc(r.Contents, func(n string) bool { return strings.HasPrefix(n, "venv/") || strings.HasPrefix(n, "obj/") }) {

@@ -2,10 +2,7 @@ package release_test
 
 import (
 	"archive/zip"
-	"crypto/sha256"
-	"fmt"
 	"io"
-	"io/fs"
 	"os"
 	"path/filepath"
 	"slices"
@@ -73,40 +70,4 @@ func readZip(t *testing.T, path string) (map[string]zipEntry, []string) {
 		order = append(order, f.Name)
 	}
 	return entries, order
-}
-
-// tree describes every entry under dir by its path with '/': a file by
-// its mode and SHA-256, a folder by its mode, a symlink by its target.
-func tree(t *testing.T, dir string) map[string]string {
-	t.Helper()
-	entries := map[string]string{}
-	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
-		if err != nil || p == dir {
-			return err
-		}
-		rel, err := filepath.Rel(dir, p)
-		if err != nil {
-			return err
-		}
-		info, err := d.Info()
-		if err != nil {
-			return err
-		}
-		switch {
-		case d.Type()&fs.ModeSymlink != 0:
-			target, err := os.Readlink(p)
-			entries[filepath.ToSlash(rel)] = "symlink to " + target
-			return err
-		case d.IsDir():
-			entries[filepath.ToSlash(rel)] = "folder " + info.Mode().String()
-			return nil
-		}
-		raw, err := os.ReadFile(p)
-		entries[filepath.ToSlash(rel)] = fmt.Sprintf("%s %x", info.Mode(), sha256.Sum256(raw))
-		return err
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return entries
 }

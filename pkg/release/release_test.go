@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/octopulumi/octopulumi/internal/dist"
+	"github.com/octopulumi/octopulumi/internal/testbed"
 	"github.com/octopulumi/octopulumi/pkg/release"
 )
 
@@ -179,12 +180,12 @@ func TestFailedMoveLeavesOutputAsItWas(t *testing.T) {
 	out := t.TempDir()
 	earlier := map[string]string{"Infra.1.0.0.zip": "an earlier build", release.ChecksumsFile + "/in-the-way": "x"}
 	writeFiles(t, out, earlier, sortedKeys(earlier))
-	before := tree(t, out)
+	before := testbed.Tree(t, out)
 	_, err := release.Build(context.Background(), release.Options{Program: dir, ID: "Infra", Version: "1.0.0", Out: out, Environ: []string{}})
 	if err == nil || !strings.Contains(err.Error(), "moving "+release.ChecksumsFile) {
 		t.Fatalf("Build = %v, want an error moving %s", err, release.ChecksumsFile)
 	}
-	if after := tree(t, out); !maps.Equal(after, before) {
+	if after := testbed.Tree(t, out); !maps.Equal(after, before) {
 		t.Errorf("the output folder holds\n%v\nafter a failed build, want as before\n%v", after, before)
 	}
 }
