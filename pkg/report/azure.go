@@ -136,37 +136,16 @@ func (a *azure) Attach(path, name string) error {
 }
 
 // copyAs copies the file at abs to a new folder under a.dir, named name.
-func (a *azure) copyAs(abs, name string) (dst string, err error) {
-	if name != filepath.Base(name) || name == "." || name == ".." || strings.ContainsAny(name, `/\`) {
-		return "", fmt.Errorf("report: the artifact name %q is not a file name: give a name without a folder", name)
-	}
+func (a *azure) copyAs(abs, name string) (string, error) {
 	dir, err := a.newDir("octopulumi-attach-*")
 	if err != nil {
 		return "", err
 	}
-	defer func() {
-		if err != nil {
-			os.RemoveAll(dir)
-		}
-	}()
-	dst = filepath.Join(dir, name)
-	src, err := os.Open(abs)
+	dst, err := keepCopy(Azure, dir, abs, name)
 	if err != nil {
-		return "", fmt.Errorf("report: the artifact %s: %w", abs, err)
+		os.RemoveAll(dir)
 	}
-	defer src.Close()
-	f, err := os.OpenFile(dst, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
-	if err != nil {
-		return "", fmt.Errorf("report: copying the artifact %s: %w", abs, err)
-	}
-	if _, err := io.Copy(f, src); err != nil {
-		f.Close()
-		return "", fmt.Errorf("report: copying the artifact %s to %s: %w", abs, dst, err)
-	}
-	if err := f.Close(); err != nil {
-		return "", fmt.Errorf("report: copying the artifact %s to %s: %w", abs, dst, err)
-	}
-	return dst, nil
+	return dst, err
 }
 
 // Progress sets the task's progress: ##vso[task.setprogress value=<n>;]<message>.
