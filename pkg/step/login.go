@@ -244,11 +244,12 @@ func exchangeRequest(vars *octoenv.Variables, org string) (auth.ExchangeRequest,
 }
 
 // Getenv returns the value of name in environ (os.Environ-style
-// "NAME=value" pairs), or "" when it is not there: the step reads its
-// environment as data, never from the process.
+// "NAME=value" pairs; of a name given twice the last, as os/exec passes it
+// on), or "" when it is not there: the step reads its environment as data,
+// never from the process.
 func Getenv(environ []string, name string) string {
-	for _, kv := range environ {
-		if k, v, ok := strings.Cut(kv, "="); ok && k == name {
+	for i := len(environ) - 1; i >= 0; i-- {
+		if k, v, ok := strings.Cut(environ[i], "="); ok && k == name {
 			return v
 		}
 	}
