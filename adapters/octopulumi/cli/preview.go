@@ -50,6 +50,6 @@ variables, and the human diff as an artifact. Pass the fingerprint to
 	cmd.Flags().BoolVar(&opts.ExpectNoChanges, "expect-no-changes", false, "fail if the preview finds any change (a drift check)")
 	cmd.Flags().BoolVar(&comment, "pr-comment", false, "in GitHub Actions, keep the preview as a comment on the pull request, edited in place on each push (needs GITHUB_TOKEN)")
 	cmd.Flags().StringVar(&author, "pr-comment-author", "", "the login GITHUB_TOKEN comments as, whose comment alone is edited (default github-actions[bot]; a personal access token's user, or <app-slug>[bot])")
-	cmd.Flags().StringVar(&opts.ArtifactDir, "artifact-dir", "", "where to write the diff artifact; it must outlive the step (default: the system temp folder)")
+	cmd.Flags().StringVar(&opts.ArtifactDir, "artifact-dir", "", "where to write the diff artifact; it must outlive the step (default: the system temp folder; in GitHub Actions and Azure Pipelines the job's temp folder)")
 	return cmd
 }

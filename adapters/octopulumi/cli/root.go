@@ -79,9 +79,10 @@ func (a *app) reporter() report.Reporter {
 		}
 		if derr != nil {
 			rep = report.NewOctopus(octoenv.NewWriter(io.Discard))
-			dir = "nowhere: " + derr.Error()
+			fmt.Fprintf(a.errOut, "warning: %v; and no report folder could be made either (%v): nothing is reported but the log\n", err, derr)
+		} else {
+			fmt.Fprintf(a.errOut, "warning: %v; reporting to plain files in %s instead\n", err, dir)
 		}
-		fmt.Fprintf(a.errOut, "warning: %v; reporting to plain files in %s instead\n", err, dir)
 	}
 	a.rep = rep
 	return rep
@@ -232,8 +233,9 @@ environment, runs Pulumi, and reports back with Octopus service messages
 
 In the upstream CI system (GitHub Actions, Azure Pipelines, TeamCity, GitLab,
 Jenkins) the same commands need no Octopus variable: the stack comes from
---stack or the pull request / branch, and the results are reported in that
-system's own way (--report, detected from the environment).`,
+--stack (or, in a pull request's job, is pr-<number>), and the results are
+reported in that system's own way (--report, detected from the environment;
+plain files where no system is recognised). See docs/ci.md.`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
