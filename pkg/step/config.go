@@ -45,9 +45,10 @@ type Config struct {
 	// Reporter is where the step reports outputs, secrets to mask, files,
 	// progress and the preview's summary: Octopus (service messages on
 	// Messages) when nil, or a CI system's reporter (see pkg/report).
-	// Outside Octopus the stack may come from the CI build (pr-<number>,
-	// else the branch), the update's metadata names the CI build, and no
-	// Octopus variable is required.
+	// Outside Octopus the stack may come from the CI build (pr-<number> in
+	// a pull request's job), the update's metadata names the CI build, a
+	// deploy's outputs are Pulumi.Output.<name>, and no Octopus variable is
+	// required.
 	Reporter report.Reporter
 	// Redactor is shared by everything the step runs: the secrets it learns
 	// (sensitive variables, tokens, secret config and outputs) are scrubbed

@@ -80,15 +80,17 @@ func (s *Session) publishOutputs(ctx context.Context, outs runner.Outputs) error
 		// A plain output that holds a known secret (a secret config value
 		// concatenated into it) is published whole, since later steps need
 		// its value, but as a sensitive variable, so Octopus masks it.
-		if !sensitive && s.redactor.String(text) != text {
-			sensitive = true
-			fmt.Fprintf(s.log, "octopulumi: the output %s holds a secret value: published as a sensitive output variable\n", name)
-		}
+		holdsSecret := !sensitive && s.redactor.String(text) != text
+		sensitive = sensitive || holdsSecret
 		if s.Settings != nil && outsideOctopus(s.Settings.Build) {
 			name = OutOutputPrefix + name
 		}
-		if err := s.publish(name, text, sensitive); err != nil {
+		published, err := s.publish(name, text, sensitive)
+		if err != nil {
 			return err
+		}
+		if published && holdsSecret {
+			fmt.Fprintf(s.log, "octopulumi: the output %s holds a secret value: published as a sensitive output variable\n", name)
 		}
 	}
 	return nil
@@ -98,18 +100,18 @@ func (s *Session) publishOutputs(ctx context.Context, outs runner.Outputs) error
 // reporter. A value the system cannot hold (a secret where it cannot keep
 // one, a multi-line value in a dotenv report) is left out with a warning
 // in the log that says why: the step's other outputs still reach it.
-func (s *Session) publish(name, value string, secret bool) error {
+func (s *Session) publish(name, value string, secret bool) (published bool, err error) {
 	set := s.reporter.SetOutput
 	if secret {
 		set = s.reporter.SetSecretOutput
 	}
-	err := set(name, value)
+	err = set(name, value)
 	if report.IsUnsupported(err) {
 		fmt.Fprintf(s.log, "warning: the output %s is not published: %v\n", name, err)
-		return nil
+		return false, nil
 	}
 	if err != nil {
-		return fmt.Errorf("step: publishing the output %s: %w", name, err)
+		return false, fmt.Errorf("step: publishing the output %s: %w", name, err)
 	}
-	return nil
+	return true, nil
 }

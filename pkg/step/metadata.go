@@ -121,7 +121,8 @@ func (s *Session) publishURL(_ context.Context, name string, res *runner.Result)
 		return nil
 	}
 	fmt.Fprintf(s.log, "octopulumi: on Pulumi Cloud: %s\n", res.URL)
-	return s.publish(name, res.URL, false)
+	_, err := s.publish(name, res.URL, false)
+	return err
 }
 
 // outsideOctopus reports whether the step runs in another CI system.

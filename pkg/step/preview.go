@@ -103,7 +103,7 @@ func (s *Session) publishPreview(res *runner.Result, dir string) (string, error)
 		vars = append(vars, [2]string{OutCountPrefix + string(op), strconv.Itoa(res.Summary[op])})
 	}
 	for _, v := range vars {
-		if err := s.publish(v[0], v[1], false); err != nil {
+		if _, err := s.publish(v[0], v[1], false); err != nil {
 			return "", err
 		}
 	}
