@@ -66,6 +66,7 @@ var ciJobs = []ciJob{
 				"GITHUB_REF_NAME=7/merge", "GITHUB_SHA=0123456789abcdef0123456789abcdef01234567",
 				"GITHUB_RUN_ID=900", "GITHUB_RUN_NUMBER=17", "GITHUB_SERVER_URL=https://github.com",
 				"GITHUB_EVENT_NAME=pull_request", "RUNNER_TEMP=" + filepath.Join(work, ".runner"),
+				"GITHUB_EVENT_PATH=" + filepath.Join(work, ".runner", "event.json"),
 			}
 		},
 		expand:  map[string]string{"${{ github.run_number }}": "17", "${{ runner.temp }}": ".runner"},
@@ -170,9 +171,10 @@ func newCIRun(t *testing.T, job ciJob, section string) *ciRun {
 			t.Fatal(err)
 		}
 	}
-	// The runner makes the step's command files before the step runs.
-	for _, f := range []string{"output", "summary"} {
-		if err := os.WriteFile(filepath.Join(work, ".runner", f), nil, 0o644); err != nil {
+	// The runner makes the step's command files before the step runs, and
+	// writes the event's payload (the pull request's, abridged).
+	for f, data := range map[string]string{"output": "", "summary": "", "event.json": githubEvent} {
+		if err := os.WriteFile(filepath.Join(work, ".runner", f), []byte(data), 0o644); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -193,6 +195,12 @@ func newCIRun(t *testing.T, job ciJob, section string) *ciRun {
 	c.env = env
 	return c
 }
+
+// githubEvent is the pull_request event's payload, abridged to what is read.
+const githubEvent = `{"action":"synchronize","number":7,"pull_request":{"number":7,"head":{"ref":"feature/vpc","sha":"` + githubHeadSHA + `"},"base":{"ref":"main"}}}`
+
+// githubHeadSHA is the pull request's head commit.
+const githubHeadSHA = "5e1ec7ed00000000000000000000000000000007"
 
 // githubToken is the job's GITHUB_TOKEN on the fake GitHub.
 const githubToken = "ghs_0123456789abcdefghijklmnopqrstuvwxyzAB"
@@ -306,10 +314,10 @@ func checkGitHubJob(t *testing.T, c *ciRun) {
 	var found bool
 	for _, u := range c.cloud.Updates("acme/infra/dev") {
 		env := u.Environment()
-		found = found || env["ci.system"] == "GitHub Actions" && env["ci.pr.headSHA"] != ""
+		found = found || env["ci.system"] == "GitHub Actions" && env["ci.pr.headSHA"] == githubHeadSHA
 	}
 	if !found {
-		t.Errorf("no update on acme/infra/dev names GitHub Actions and the pull request's commit: %+v", c.cloud.Updates("acme/infra/dev"))
+		t.Errorf("no update on acme/infra/dev names GitHub Actions and the pull request's head commit: %+v", c.cloud.Updates("acme/infra/dev"))
 	}
 }
 

@@ -1,9 +1,12 @@
 package report
 
 import (
+	"encoding/json"
 	"regexp"
 	"strconv"
 	"strings"
+
+	"github.com/octopulumi/octopulumi/internal/safefile"
 )
 
 // Build describes the CI run a step runs in, read from the variables its
@@ -19,8 +22,10 @@ type Build struct {
 	// PullRequest is the pull (merge) request's number, when the run is
 	// for one.
 	PullRequest int
-	// Commit is the commit built.
-	Commit string
+	// Commit is the commit built (for a pull request on GitHub, the merge
+	// commit GitHub made); Head is a pull request's head commit, where the
+	// system names it.
+	Commit, Head string
 	// ID and Number identify the run; URL is its page.
 	ID, Number, URL string
 }
@@ -42,6 +47,9 @@ func ReadBuild(system System, environ []string) Build {
 				b.Branch = ""
 			}
 		}
+		if b.PullRequest > 0 {
+			b.Head = githubHead(get("GITHUB_EVENT_PATH"))
+		}
 		if server := get("GITHUB_SERVER_URL"); server != "" && b.Repository != "" && b.ID != "" {
 			b.URL = strings.TrimRight(server, "/") + "/" + b.Repository + "/actions/runs/" + b.ID
 		}
@@ -50,6 +58,7 @@ func ReadBuild(system System, environ []string) Build {
 		b.Repository, b.Commit, b.ID, b.Number = get("BUILD_REPOSITORY_NAME"), get("BUILD_SOURCEVERSION"), get("BUILD_BUILDID"), get("BUILD_BUILDNUMBER")
 		b.Branch = strings.TrimPrefix(first(get("SYSTEM_PULLREQUEST_SOURCEBRANCH"), get("BUILD_SOURCEBRANCH")), "refs/heads/")
 		b.PullRequest, _ = strconv.Atoi(first(get("SYSTEM_PULLREQUEST_PULLREQUESTNUMBER"), get("SYSTEM_PULLREQUEST_PULLREQUESTID")))
+		b.Head = get("SYSTEM_PULLREQUEST_SOURCECOMMITID")
 		if uri, project := get("SYSTEM_COLLECTIONURI"), get("SYSTEM_TEAMPROJECT"); uri != "" && project != "" && b.ID != "" {
 			b.URL = strings.TrimRight(uri, "/") + "/" + project + "/_build/results?buildId=" + b.ID
 		}
@@ -78,6 +87,34 @@ func ReadBuild(system System, environ []string) Build {
 }
 
 var githubPullRef = regexp.MustCompile(`^refs/pull/([0-9]+)/(?:merge|head)$`)
+
+// maxEventBytes bounds the GitHub event payload read for a pull request's
+// head (GitHub caps webhook payloads at 25 MB).
+const maxEventBytes = 32 << 20
+
+// githubHead reads a pull request's head commit from the event payload
+// GitHub Actions writes for the job (pull_request.head.sha, GitHub docs
+// "Webhook events and payloads"), or "" when it cannot.
+func githubHead(path string) string {
+	if path == "" {
+		return ""
+	}
+	data, err := safefile.ReadFile(path, maxEventBytes)
+	if err != nil {
+		return ""
+	}
+	var event struct {
+		PullRequest struct {
+			Head struct {
+				SHA string `json:"sha"`
+			} `json:"head"`
+		} `json:"pull_request"`
+	}
+	if json.Unmarshal(data, &event) != nil {
+		return ""
+	}
+	return event.PullRequest.Head.SHA
+}
 
 // ReviewStack names the stack of a pull request's review environment:
 // pr-<number>. It is empty for a build of no pull request: a branch or a

@@ -1,6 +1,8 @@
 package report
 
 import (
+	"os"
+	"path/filepath"
 	"testing"
 )
 
@@ -70,7 +72,8 @@ func TestReadBuild(t *testing.T) {
 			"BUILD_REPOSITORY_NAME=infra", "BUILD_SOURCEBRANCH=refs/pull/7/merge", "SYSTEM_PULLREQUEST_SOURCEBRANCH=refs/heads/feature/x",
 			"SYSTEM_PULLREQUEST_PULLREQUESTID=7", "BUILD_BUILDID=55", "BUILD_BUILDNUMBER=20261127.3",
 			"SYSTEM_COLLECTIONURI=https://dev.azure.com/octo/", "SYSTEM_TEAMPROJECT=Infra", "BUILD_SOURCEVERSION=def",
-		}, Build{System: Azure, Repository: "infra", Branch: "feature/x", PullRequest: 7, Commit: "def", ID: "55",
+			"SYSTEM_PULLREQUEST_SOURCECOMMITID=abc",
+		}, Build{System: Azure, Repository: "infra", Branch: "feature/x", PullRequest: 7, Commit: "def", Head: "abc", ID: "55",
 			Number: "20261127.3", URL: "https://dev.azure.com/octo/Infra/_build/results?buildId=55"}, "pr-7"},
 		{"gitlab merge request", GitLab, []string{
 			"CI_PROJECT_PATH=octo/infra", "CI_MERGE_REQUEST_IID=3", "CI_MERGE_REQUEST_SOURCE_BRANCH_NAME=fix/dns",
@@ -94,6 +97,25 @@ func TestReadBuild(t *testing.T) {
 		}
 		if r := got.ReviewStack(); r != tc.review {
 			t.Errorf("%s: ReviewStack = %q, want %q", tc.name, r, tc.review)
+		}
+	}
+}
+
+// A pull request's head commit comes from the event payload GitHub Actions
+// writes; an unreadable payload only leaves it out.
+func TestReadBuildGitHubHead(t *testing.T) {
+	t.Parallel()
+	event := filepath.Join(t.TempDir(), "event.json")
+	if err := os.WriteFile(event, []byte(`{"number":42,"pull_request":{"number":42,"head":{"sha":"feedface"},"base":{"sha":"0ld"}}}`), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	pr := []string{"GITHUB_REF=refs/pull/42/merge", "GITHUB_SHA=merge0"}
+	for _, tc := range []struct {
+		path, want string
+	}{{event, "feedface"}, {filepath.Join(t.TempDir(), "missing.json"), ""}, {t.TempDir(), ""}} {
+		b := ReadBuild(GitHub, append(pr, "GITHUB_EVENT_PATH="+tc.path))
+		if b.Head != tc.want || b.Commit != "merge0" {
+			t.Errorf("%s: Head %q, Commit %q; want %q and the merge commit", tc.path, b.Head, b.Commit, tc.want)
 		}
 	}
 }

@@ -37,7 +37,7 @@ func ciEnv(c *octoenv.Context, build report.Build) map[string]string {
 		set("PULUMI_CI_BUILD_URL", build.URL)
 		if build.PullRequest > 0 {
 			set("PULUMI_CI_BUILD_TYPE", "PullRequestValidation")
-			set("PULUMI_CI_PULL_REQUEST_SHA", build.Commit)
+			set("PULUMI_CI_PULL_REQUEST_SHA", orDefault(build.Head, build.Commit))
 		} else {
 			set("PULUMI_CI_BUILD_TYPE", "Build")
 		}
