@@ -64,3 +64,31 @@ func TestReadSettingsOutsideOctopus(t *testing.T) {
 		})
 	}
 }
+
+// PULUMI_ACCESS_TOKEN in the environment logs a CI job in; in Octopus a
+// token in the worker's own environment is never used behind the step's
+// back: the step asks for Pulumi.AccessToken.
+func TestEnvironmentTokenOnlyOutsideOctopus(t *testing.T) {
+	t.Parallel()
+	bed := testbed.New(t)
+	program := bed.Program(t, "two-files")
+	env := []string{"PULUMI_ACCESS_TOKEN=pul-0123456789abcdef0123456789abcdef01234567", "GITHUB_REF=refs/pull/3/merge"}
+	v, err := octoenv.Merge(nil, []octoenv.Variable{
+		{Name: octoenv.VarProjectName, Value: "Web Shop"}, {Name: octoenv.VarEnvironmentName, Value: "Staging"},
+		{Name: octoenv.VarOrganization, Value: "acme"},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = step.ReadSettings(step.Config{Program: program, Vars: v, Backend: "https://api.example.com", Environ: env})
+	if err == nil || !strings.Contains(err.Error(), "needs a Pulumi access token: set "+octoenv.VarAccessToken) {
+		t.Errorf("in Octopus: err = %v, want one asking for %s", err, octoenv.VarAccessToken)
+	}
+	rep, err := report.New(report.GitHub, report.Options{Out: io.Discard, Environ: env})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := step.ReadSettings(step.Config{Program: program, Vars: v, Backend: "https://api.example.com", Environ: env, Reporter: rep}); err != nil {
+		t.Errorf("in GitHub Actions with PULUMI_ACCESS_TOKEN: %v", err)
+	}
+}
