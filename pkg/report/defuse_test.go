@@ -11,6 +11,7 @@ import (
 	"testing"
 	"unicode/utf8"
 
+	"github.com/octopulumi/octopulumi/internal/testbed"
 	"github.com/octopulumi/octopulumi/pkg/octoenv"
 	"github.com/octopulumi/octopulumi/pkg/report/reporttest"
 )
@@ -66,23 +67,7 @@ func TestDefuseSplits(t *testing.T) {
 			if got := DefuseString(tc.in); got != tc.want {
 				t.Errorf("DefuseString(%q) = %q, want %q", tc.in, got, tc.want)
 			}
-			var writes [][]string
-			for i := 0; i <= len(tc.in); i++ {
-				writes = append(writes, []string{tc.in[:i], tc.in[i:]})
-			}
-			writes = append(writes, strings.Split(tc.in, ""))
-			for _, chunks := range writes {
-				var out bytes.Buffer
-				w := Defuse(&out)
-				for _, c := range chunks {
-					if n, err := w.Write([]byte(c)); n != len(c) || err != nil {
-						t.Fatalf("Write(%q) = %d, %v", c, n, err)
-					}
-				}
-				if out.String() != tc.want {
-					t.Errorf("writes %q: got %q, want %q", chunks, out.String(), tc.want)
-				}
-			}
+			testbed.CheckChunkedWrites(t, Defuse, tc.in, tc.want)
 			if found := reporttest.CommandsIn(tc.want); len(found) > 0 {
 				t.Errorf("commands in the defused text: %q", found)
 			}
