@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"io"
 	"strings"
+	"sync"
 	"testing"
 )
 
@@ -31,4 +32,46 @@ func CheckChunkedWrites(tb testing.TB, newWriter func(io.Writer) io.Writer, in, 
 			tb.Errorf("writes %q: got %q, want %q", chunks, out.String(), want)
 		}
 	}
+}
+
+// CheckConcurrentWrites writes 64 lines (line(i)) at once through the
+// writer newWriter makes, and checks that each Write takes all it is given,
+// reaches the underlying writer in one Write of its own, and comes out as
+// defused says it must.
+func CheckConcurrentWrites(tb testing.TB, newWriter func(io.Writer) io.Writer, line func(i int) string, defused func(string) bool) {
+	tb.Helper()
+	var rec recorder
+	w := newWriter(&rec)
+	const n = 64
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Go(func() {
+			l := line(i)
+			if k, err := w.Write([]byte(l)); k != len(l) || err != nil {
+				tb.Errorf("Write = %d, %v", k, err)
+			}
+		})
+	}
+	wg.Wait()
+	if len(rec.writes) != n {
+		tb.Fatalf("%d writes reached the writer, want %d", len(rec.writes), n)
+	}
+	for _, l := range rec.writes {
+		if !defused(l) {
+			tb.Errorf("write %q is not defused, or not whole", l)
+		}
+	}
+}
+
+// recorder records each Write.
+type recorder struct {
+	mu     sync.Mutex
+	writes []string
+}
+
+func (r *recorder) Write(p []byte) (int, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.writes = append(r.writes, string(p))
+	return len(p), nil
 }

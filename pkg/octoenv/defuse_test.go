@@ -101,27 +101,9 @@ func (c *countWrites) Write(p []byte) (int, error) {
 
 func TestDefuseWriterConcurrent(t *testing.T) {
 	t.Parallel()
-	var cw countWrites
-	w := Defuse(&cw)
-	const n = 64
-	var wg sync.WaitGroup
-	for i := range n {
-		wg.Go(func() {
-			line := fmt.Sprintf("%d ##octopus[setVariable name='QQ==']\n", i)
-			if k, err := w.Write([]byte(line)); k != len(line) || err != nil {
-				t.Errorf("Write = %d, %v", k, err)
-			}
-		})
-	}
-	wg.Wait()
-	if len(cw.writes) != n {
-		t.Fatalf("%d writes reached the writer, want %d", len(cw.writes), n)
-	}
-	for _, l := range cw.writes {
-		if !strings.Contains(l, "##octopu"+z+"s[") {
-			t.Errorf("write %q is not defused, or not whole", l)
-		}
-	}
+	testbed.CheckConcurrentWrites(t, Defuse,
+		func(i int) string { return fmt.Sprintf("%d ##octopus[setVariable name='QQ==']\n", i) },
+		func(l string) bool { return strings.Contains(l, "##octopu"+z+"s[") })
 }
 
 // shortWriter accepts at most limit bytes in all, then fails.

@@ -130,27 +130,11 @@ func (r *recordWrites) String() string {
 
 func TestDefuseConcurrent(t *testing.T) {
 	t.Parallel()
-	var rw recordWrites
-	w := Defuse(&rw)
-	const n = 64
-	var wg sync.WaitGroup
-	for i := range n {
-		wg.Go(func() {
-			line := fmt.Sprintf("::error::%d ##vso[task.complete result=Failed]\n", i)
-			if k, err := w.Write([]byte(line)); k != len(line) || err != nil {
-				t.Errorf("Write = %d, %v", k, err)
-			}
+	testbed.CheckConcurrentWrites(t, Defuse,
+		func(i int) string { return fmt.Sprintf("::error::%d ##vso[task.complete result=Failed]\n", i) },
+		func(l string) bool {
+			return strings.HasPrefix(l, ":"+z+":error::") && strings.Contains(l, "##vso"+z+"[")
 		})
-	}
-	wg.Wait()
-	if len(rw.writes) != n {
-		t.Fatalf("%d writes reached the writer, want %d", len(rw.writes), n)
-	}
-	for _, l := range rw.writes {
-		if !strings.HasPrefix(l, ":"+z+":error::") || !strings.Contains(l, "##vso"+z+"[") {
-			t.Errorf("write %q is not defused, or not whole", l)
-		}
-	}
 }
 
 // shortWriter accepts at most limit bytes in all, then fails.
